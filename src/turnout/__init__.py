@@ -1,0 +1,1 @@
+"""Turnout: the LLM integration service of a data-annotation platform."""
