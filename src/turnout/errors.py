@@ -8,6 +8,7 @@
     │   ├── TokenExpired              TOKEN_EXPIRED 401
     │   ├── PermissionDenied          PERMISSION_DENIED 403
     │   ├── NotFound                  NOT_FOUND 404
+    │   ├── MethodNotAllowed          METHOD_NOT_ALLOWED 405
     │   ├── Conflict                  CONFLICT 409
     │   │   └── ActiveProviderDelete  ACTIVE_PROVIDER_DELETE 409
     │   ├── OutboundUrlBlocked        OUTBOUND_URL_BLOCKED 422
@@ -46,6 +47,7 @@ class ErrorCode(StrEnum):
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
     NOT_FOUND = "NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     CONFLICT = "CONFLICT"
     ACTIVE_PROVIDER_DELETE = "ACTIVE_PROVIDER_DELETE"
     OUTBOUND_URL_BLOCKED = "OUTBOUND_URL_BLOCKED"
@@ -123,6 +125,11 @@ class PermissionDenied(RequestError):
 class NotFound(RequestError):
     code = ErrorCode.NOT_FOUND
     status = 404
+
+
+class MethodNotAllowed(RequestError):
+    code = ErrorCode.METHOD_NOT_ALLOWED
+    status = 405
 
 
 class Conflict(RequestError):

@@ -82,7 +82,10 @@ class Settings(BaseSettings):
             return path.read_text().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        # Owner-only from creation: never briefly world-readable.
-        path.touch(mode=0o600, exist_ok=False)
+        try:
+            # Owner-only from creation: never briefly world-readable.
+            path.touch(mode=0o600, exist_ok=False)
+        except FileExistsError:  # another process won the race; use its key
+            return path.read_text().strip()
         path.write_text(key + "\n")
         return key

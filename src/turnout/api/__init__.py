@@ -1,0 +1,1 @@
+"""HTTP layer: FastAPI routers, dependencies and the one error handler. Nothing imports api/."""

@@ -1,0 +1,86 @@
+"""Request dependencies as `Annotated` aliases: services, session, locale, principal by role."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from turnout.container import Services
+from turnout.errors import NotAuthenticated, PermissionDenied
+from turnout.i18n import negotiate_locale
+from turnout.security.roles import Principal, Role
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    async with services.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_locale(request: Request) -> str:
+    return negotiate_locale(request.headers.get("accept-language"))
+
+
+LocaleDep = Annotated[str, Depends(get_locale)]
+
+
+def request_id(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id", ""))
+
+
+RequestIdDep = Annotated[str, Depends(request_id)]
+
+
+def bearer_credential(request: Request) -> str:
+    """The credential from `Authorization: Bearer …`, or the password of HTTP Basic."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    if scheme.lower() == "basic" and value.strip():
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise NotAuthenticated() from exc
+        return decoded.partition(":")[2]
+    raise NotAuthenticated()
+
+
+async def get_principal(request: Request, services: ServicesDep) -> Principal:
+    principal = await services.authenticator.authenticate(bearer_credential(request))
+    request.state.principal = principal
+    return principal
+
+
+def require(role: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A dependency admitting callers whose role is at least `role` (else 403)."""
+
+    async def dependency(
+        principal: Annotated[Principal, Depends(get_principal)],
+    ) -> Principal:
+        if not principal.role.allows(role):
+            raise PermissionDenied(details={"required_role": role.value})
+        return principal
+
+    dependency.required_role = role  # type: ignore[attr-defined]
+    return dependency
+
+
+CurrentViewer = Annotated[Principal, Depends(require(Role.VIEWER))]
+CurrentMember = Annotated[Principal, Depends(require(Role.MEMBER))]
+CurrentAdmin = Annotated[Principal, Depends(require(Role.ADMIN))]

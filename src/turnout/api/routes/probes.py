@@ -1,0 +1,40 @@
+"""Liveness and readiness probes (open, no tenant data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from turnout.api.responses import FastJSONResponse
+from sqlalchemy import text
+
+from turnout.api.deps import ServicesDep
+
+router = APIRouter(tags=["probes"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(services: ServicesDep) -> FastJSONResponse:
+    checks: dict[str, Any] = {"database": await _database_ok(services)}
+    state = services.extras.get("state")
+    if state is not None and services.settings.redis_url:
+        checks["redis"] = await state.ping()
+    ready = all(checks.values())
+    return FastJSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+async def _database_ok(services: ServicesDep) -> bool:
+    try:
+        async with services.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:  # any driver error means "not ready", reported, never raised
+        return False
+    return True

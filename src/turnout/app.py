@@ -1,0 +1,84 @@
+"""The app factory: builds every collaborator in the lifespan, injects it, tears it down."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from turnout.api.errors import install_error_handlers
+from turnout.api.middleware import RequestIdMiddleware
+from turnout.api.routes import audit, auth, keys, probes, users
+from turnout.container import Services
+from turnout.i18n import load_catalogs
+from turnout.logging_setup import configure_logging
+from turnout.security.authenticator import Authenticator
+from turnout.security.crypto import SecretBox
+from turnout.security.tokens import SessionTokens
+from turnout.settings import Settings
+from turnout.store.db import create_engine, create_session_factory
+
+log = logging.getLogger("turnout")
+LAST_USED_FLUSH_INTERVAL_S = 30.0
+
+
+def build_services(settings: Settings) -> Services:
+    """Create the long-lived collaborators (no I/O until first use)."""
+    engine = create_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+    secret_box = SecretBox(settings.resolved_secret_keys())
+    tokens = SessionTokens(secret_box.signing_keys, settings.jwt_ttl_s)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        secrets=secret_box,
+        tokens=tokens,
+        authenticator=Authenticator(sessions, tokens),
+        catalogs=load_catalogs(),
+    )
+
+
+async def _flush_periodically(services: Services) -> None:
+    while True:
+        await asyncio.sleep(LAST_USED_FLUSH_INTERVAL_S)
+        try:
+            await services.authenticator.flush_last_used()
+        except Exception:  # a database hiccup must not end the loop
+            log.warning("could not record API key last-used times; will retry", exc_info=True)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A Turnout ASGI app; `settings` defaults to the environment."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings)
+        app.state.services = services
+        flusher = asyncio.create_task(_flush_periodically(services))
+        try:
+            yield
+        finally:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+            with contextlib.suppress(Exception):
+                await services.authenticator.flush_last_used()
+            await services.engine.dispose()
+
+    app = FastAPI(
+        title="Turnout",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (auth, keys, users, audit, probes):
+        app.include_router(module.router)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,27 @@
+"""The long-lived collaborators the app factory creates in its lifespan and injects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from turnout.i18n import Catalogs
+from turnout.security.authenticator import Authenticator
+from turnout.security.crypto import SecretBox
+from turnout.security.tokens import SessionTokens
+from turnout.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    secrets: SecretBox
+    tokens: SessionTokens
+    authenticator: Authenticator
+    catalogs: Catalogs
+    # Later parts (state backends, gateway, health monitor…) register themselves here by name.
+    extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Key encryption, password and token handling, roles, audit trail and log redaction."""

@@ -1,0 +1,155 @@
+"""Shared fixtures: a migrated database (SQLite by default, PostgreSQL when
+TURNOUT_TEST_DATABASE_URL says so), a running app, and tenants with a user per role."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import delete
+
+from turnout.accounts.api_keys import create_api_key
+from turnout.accounts.tenants import get_or_create_tenant
+from turnout.accounts.users import create_user
+from turnout.app import create_app
+from turnout.container import Services
+from turnout.security.roles import Role
+from turnout.security.tokens import SessionClaims
+from turnout.settings import Settings
+from turnout.store import migrate
+from turnout.store.db import create_engine
+from turnout.store.models import Base
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_report_header() -> list[str]:
+    db = os.environ.get("TURNOUT_TEST_DATABASE_URL") or "sqlite (embedded)"
+    redis = os.environ.get("TURNOUT_TEST_REDIS_URL") or "in-process state (Redis tests skipped)"
+    return [f"turnout database: {db.split('@')[-1]}", f"turnout state: {redis}"]
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("turnout-data")
+
+
+@pytest.fixture(scope="session")
+def database_url(data_dir: Path) -> str:
+    return os.environ.get("TURNOUT_TEST_DATABASE_URL") or (
+        f"sqlite+aiosqlite:///{data_dir / 'turnout-test.db'}"
+    )
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str | None:
+    return os.environ.get("TURNOUT_TEST_REDIS_URL") or None
+
+
+@pytest.fixture(scope="session")
+async def migrated(database_url: str) -> str:
+    """The test database, emptied and migrated to head once per session."""
+    engine = create_engine(database_url)
+    await migrate.downgrade(engine, "base")
+    await migrate.upgrade(engine)
+    await engine.dispose()
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def settings(migrated: str, data_dir: Path, redis_url: str | None) -> Settings:
+    return Settings(
+        env="test",
+        database_url=migrated,
+        data_dir=data_dir,
+        redis_url=redis_url,
+        secret_key=[TEST_SECRET],
+        log_level="INFO",
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+def services(app: FastAPI) -> Services:
+    return app.state.services  # type: ignore[no-any-return]
+
+
+@pytest.fixture(autouse=True)
+async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test that uses the app leaves empty tables behind."""
+    uses_app = {"services", "app", "client"} & set(request.fixturenames)
+    services: Services | None = request.getfixturevalue("services") if uses_app else None
+    yield
+    if services is not None:
+        async with services.sessions() as session:
+            for table in reversed(Base.metadata.sorted_tables):
+                await session.execute(delete(table))
+            await session.commit()
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://turnout.test") as http:
+        yield http
+
+
+@dataclass
+class TenantFixture:
+    """A tenant with one user per role, a session token for each, and an API key per role."""
+
+    id: str
+    name: str
+    users: dict[Role, str] = field(default_factory=dict)
+    usernames: dict[Role, str] = field(default_factory=dict)
+    tokens: dict[Role, str] = field(default_factory=dict)
+    api_keys: dict[Role, str] = field(default_factory=dict)
+
+    def headers(self, role: Role = Role.ADMIN, *, via_key: bool = False) -> dict[str, str]:
+        credential = self.api_keys[role] if via_key else self.tokens[role]
+        return {"Authorization": f"Bearer {credential}"}
+
+
+async def build_tenant(services: Services, name: str | None = None) -> TenantFixture:
+    name = name or f"tenant-{secrets.token_hex(4)}"
+    async with services.sessions() as session:
+        tenant, _ = await get_or_create_tenant(session, name=name)
+        fixture = TenantFixture(id=tenant.id, name=name)
+        for role in Role:
+            username = f"{role.value}-{secrets.token_hex(4)}"
+            user = await create_user(
+                session, tenant_id=tenant.id, username=username, password=PASSWORD, role=role,
+                principal=None,
+            )
+            _, key = await create_api_key(
+                session, tenant_id=tenant.id, name=f"{role.value} key", role=role, principal=None
+            )
+            fixture.users[role] = user.id
+            fixture.usernames[role] = username
+            fixture.api_keys[role] = key
+            fixture.tokens[role] = services.tokens.issue(SessionClaims(user.id, tenant.id, role))
+        await session.commit()
+    return fixture
+
+
+@pytest.fixture
+async def tenant(services: Services) -> TenantFixture:
+    return await build_tenant(services)
+
+
+@pytest.fixture
+async def other_tenant(services: Services) -> TenantFixture:
+    return await build_tenant(services)
