@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import delete
 
 from turnout.accounts.api_keys import create_api_key
@@ -25,6 +26,10 @@ from turnout.settings import Settings
 from turnout.store import migrate
 from turnout.store.db import create_engine
 from turnout.store.models import Base
+
+hypothesis_settings.register_profile("ci", deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct-horse-battery"
@@ -131,7 +136,11 @@ async def build_tenant(services: Services, name: str | None = None) -> TenantFix
         for role in Role:
             username = f"{role.value}-{secrets.token_hex(4)}"
             user = await create_user(
-                session, tenant_id=tenant.id, username=username, password=PASSWORD, role=role,
+                session,
+                tenant_id=tenant.id,
+                username=username,
+                password=PASSWORD,
+                role=role,
                 principal=None,
             )
             _, key = await create_api_key(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import click
 
@@ -16,7 +16,7 @@ T = TypeVar("T")
 ROLES = click.Choice(["admin", "member", "viewer"])
 
 
-def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
+def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     """Run one async unit of work against the configured database, then dispose of it."""
     try:
         settings = Settings()
@@ -34,7 +34,9 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to bind (default TURNOUT_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default TURNOUT_PORT).")
-@click.option("--workers", default=None, type=int, help="Worker processes (default TURNOUT_WORKERS).")
+@click.option(
+    "--workers", default=None, type=int, help="Worker processes (default TURNOUT_WORKERS)."
+)
 @click.option("--access-log/--no-access-log", default=False, help="Log every request.")
 def serve(host: str | None, port: int | None, workers: int | None, access_log: bool) -> None:
     """Migrate the database, make sure an admin exists, and serve the API."""
@@ -121,8 +123,12 @@ def users_create(tenant: str, username: str, role: str, password: str | None) ->
         async with session_factory() as session:  # type: ignore[operator]
             row, _ = await get_or_create_tenant(session, name=tenant)
             await create_user(
-                session, tenant_id=row.id, username=username, password=chosen,
-                role=Role(role), principal=None,
+                session,
+                tenant_id=row.id,
+                username=username,
+                password=chosen,
+                role=Role(role),
+                principal=None,
             )
             await session.commit()
 

@@ -1,8 +1,8 @@
 """Every error Turnout raises on purpose, with a stable code.
 
-    TurnoutError                      code, HTTP status, i18n key "errors.<CODE>"
+    TurnoutError                      code, HTTP status, i18n key errors.<CODE>
     ├── RequestError                  the caller's request cannot be served as sent (4xx)
-    │   ├── ValidationFailed          VALIDATION_FAILED 422, details.fields = [{field, code, message}]
+    │   ├── ValidationFailed          VALIDATION_FAILED 422, details.fields[{field,code,message}]
     │   ├── NotAuthenticated          NOT_AUTHENTICATED 401
     │   ├── InvalidCredentials        INVALID_CREDENTIALS 401
     │   ├── TokenExpired              TOKEN_EXPIRED 401
@@ -13,7 +13,7 @@
     │   │   └── ActiveProviderDelete  ACTIVE_PROVIDER_DELETE 409
     │   ├── OutboundUrlBlocked        OUTBOUND_URL_BLOCKED 422
     │   └── RateLimited               RATE_LIMITED 429 (our own limits; details.retry_after_s)
-    ├── ProviderError                 an upstream LLM call failed; `retryable` says if trying again may help
+    ├── ProviderError                 an upstream call failed; `retryable`: may a retry help
     │   ├── UpstreamAuthError         INVALID_API_KEY 502 (the provider refused the configured key)
     │   ├── UpstreamRateLimited       UPSTREAM_RATE_LIMITED 429, retryable, honours retry_after_s
     │   ├── QuotaExceeded             QUOTA_EXCEEDED 402 (balance or quota exhausted; never retried)
@@ -28,7 +28,7 @@
     │   └── CapabilityUnsupported     CAPABILITY_UNSUPPORTED 400 (e.g. embeddings on DeepSeek)
     ├── AllProvidersFailed            ALL_PROVIDERS_FAILED 503, details.attempts
     ├── NoProviderAvailable           NO_PROVIDER_AVAILABLE 503
-    └── InternalError                 INTERNAL_ERROR 500 (anything unexpected; never leaks internals)
+    └── InternalError                 INTERNAL_ERROR 500 (anything unexpected; leaks nothing)
 
 Foreign exceptions are translated at one boundary each (provider adapters, the API handler) with
 ``raise … from exc``; the API maps a TurnoutError to the JSON envelope in exactly one handler.
@@ -44,7 +44,7 @@ class ErrorCode(StrEnum):
     VALIDATION_FAILED = "VALIDATION_FAILED"
     NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"  # noqa: S105 - an error code, not a secret
     PERMISSION_DENIED = "PERMISSION_DENIED"
     NOT_FOUND = "NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"

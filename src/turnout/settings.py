@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 # Values that must never protect a production deployment.
 KNOWN_WEAK_SECRETS = frozenset({"", "changeme", "change-me", "secret", "turnout", "development"})
 MIN_PRODUCTION_SECRET_LENGTH = 32
-SECRET_KEY_FILE = "secret.key"
+SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name
 
 
 class SettingsError(ValueError):

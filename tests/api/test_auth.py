@@ -50,8 +50,14 @@ async def test_missing_and_garbage_credentials_are_rejected(client):
 
 async def test_expired_session_token_says_so(client, tenant, services):
     expired = jwt.encode(
-        {"sub": tenant.users[Role.ADMIN], "tid": tenant.id, "role": "admin", "typ": "session",
-         "iat": int(time.time()) - 100, "exp": int(time.time()) - 10},
+        {
+            "sub": tenant.users[Role.ADMIN],
+            "tid": tenant.id,
+            "role": "admin",
+            "typ": "session",
+            "iat": int(time.time()) - 100,
+            "exp": int(time.time()) - 10,
+        },
         services.secrets.signing_keys[0],
         algorithm="HS256",
     )
@@ -62,8 +68,13 @@ async def test_expired_session_token_says_so(client, tenant, services):
 
 async def test_token_signed_with_another_secret_is_rejected(client, tenant):
     forged = jwt.encode(
-        {"sub": tenant.users[Role.ADMIN], "tid": tenant.id, "role": "admin", "typ": "session",
-         "exp": int(time.time()) + 600},
+        {
+            "sub": tenant.users[Role.ADMIN],
+            "tid": tenant.id,
+            "role": "admin",
+            "typ": "session",
+            "exp": int(time.time()) + 600,
+        },
         b"not-our-key-not-our-key-not-our-key",
         algorithm="HS256",
     )

@@ -33,8 +33,13 @@ async def create_api_key(
     session.add(row)
     await session.flush()
     record_audit(
-        session, principal=principal, tenant_id=tenant_id, action="create", target_type="api_key",
-        target_id=row.id, after=snapshot(row, KEY_FIELDS),
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="create",
+        target_type="api_key",
+        target_id=row.id,
+        after=snapshot(row, KEY_FIELDS),
     )
     return row, plaintext
 
@@ -63,8 +68,14 @@ async def revoke_api_key(
         row.revoked_at = utcnow()
         await session.flush()
         record_audit(
-            session, principal=principal, tenant_id=tenant_id, action="revoke",
-            target_type="api_key", target_id=row.id, before=before, after=snapshot(row, KEY_FIELDS),
+            session,
+            principal=principal,
+            tenant_id=tenant_id,
+            action="revoke",
+            target_type="api_key",
+            target_id=row.id,
+            before=before,
+            after=snapshot(row, KEY_FIELDS),
         )
     return row
 

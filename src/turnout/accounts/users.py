@@ -41,8 +41,13 @@ async def create_user(
     session.add(user)
     await session.flush()
     record_audit(
-        session, principal=principal, tenant_id=tenant_id, action="create", target_type="user",
-        target_id=user.id, after=snapshot(user, USER_FIELDS),
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="create",
+        target_type="user",
+        target_id=user.id,
+        after=snapshot(user, USER_FIELDS),
     )
     return user
 
@@ -95,8 +100,14 @@ async def update_user(
     after = snapshot(user, USER_FIELDS) | ({"password": "changed"} if password else {})
     await session.flush()
     record_audit(
-        session, principal=principal, tenant_id=tenant_id, action="update", target_type="user",
-        target_id=user.id, before=before, after=after,
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="update",
+        target_type="user",
+        target_id=user.id,
+        before=before,
+        after=after,
     )
     return user
 
@@ -108,7 +119,12 @@ async def delete_user(
     if user.id == principal.user_id:
         raise Conflict(reason="cannot delete yourself")
     record_audit(
-        session, principal=principal, tenant_id=tenant_id, action="delete", target_type="user",
-        target_id=user.id, before=snapshot(user, USER_FIELDS),
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="delete",
+        target_type="user",
+        target_id=user.id,
+        before=snapshot(user, USER_FIELDS),
     )
     await session.delete(user)

@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from turnout.api.responses import FastJSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from turnout.api.responses import FastJSONResponse
 from turnout.errors import (
     ErrorCode,
     InternalError,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,7 +32,7 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
-def _inbound_id(scope: dict[str, Any]) -> str | None:
+def _inbound_id(scope: MutableMapping[str, Any]) -> str | None:
     for name, value in scope.get("headers", ()):
         if name == REQUEST_ID_HEADER:
             text = value.decode("latin-1")

@@ -50,7 +50,9 @@ class Authenticator:
         if cached is not None and cached[0] > now:
             principal = cached[1]
         else:
-            principal = await (self._load_key(credential) if is_key else self._load_user(credential))
+            principal = await (
+                self._load_key(credential) if is_key else self._load_user(credential)
+            )
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[cache_key] = (now + self._ttl, principal)
@@ -84,7 +86,9 @@ class Authenticator:
         async with self._sessions() as session:
             user = (
                 await session.execute(
-                    select(User).where(User.id == claims.user_id, User.tenant_id == claims.tenant_id)
+                    select(User).where(
+                        User.id == claims.user_id, User.tenant_id == claims.tenant_id
+                    )
                 )
             ).scalar_one_or_none()
         if user is None or not user.is_active:

@@ -47,11 +47,15 @@ class SecretBox:
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError) as exc:
-            raise DecryptionError("stored secret cannot be decrypted with any configured key") from exc
+            raise DecryptionError(
+                "stored secret cannot be decrypted with any configured key"
+            ) from exc
 
     def rotate(self, token: str) -> str:
         """Re-encrypt a stored secret under the newest key."""
         try:
             return self._fernet.rotate(token.encode("ascii")).decode("ascii")
         except InvalidToken as exc:
-            raise DecryptionError("stored secret cannot be decrypted with any configured key") from exc
+            raise DecryptionError(
+                "stored secret cannot be decrypted with any configured key"
+            ) from exc

@@ -35,22 +35,33 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{6,}"), "Bearer [REDACTED:token]"),
     (re.compile(r"\b(?:sk|tk)-[A-Za-z0-9_-]{8,}"), "[REDACTED:key]"),
     (
-        re.compile(r"(?i)((?:api[-_]?key|secret|password|access[-_]?token)[\"']?\s*[:=]\s*[\"']?)"
-                   r"[^\s\"',;&}]{4,}"),
+        re.compile(
+            r"(?i)((?:api[-_]?key|secret|password|access[-_]?token)[\"']?\s*[:=]\s*[\"']?)"
+            r"[^\s\"',;&}]{4,}"
+        ),
         r"\1[REDACTED:secret]",
     ),
     (re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{32}(?![0-9A-Za-z])"), "[REDACTED:key]"),
-    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"), "[REDACTED:email]"),
     (
-        re.compile(r"(?<!\d)[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-                   r"\d{3}[\dXx](?![\dA-Za-z])"),
+        re.compile(
+            r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+        ),
+        "[REDACTED:email]",
+    ),
+    (
+        re.compile(
+            r"(?<!\d)[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+            r"\d{3}[\dXx](?![\dA-Za-z])"
+        ),
         "[REDACTED:id_number]",
     ),
     (re.compile(r"\+86[ -]?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)"), "[REDACTED:phone]"),
     (re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)"), _card),
     (re.compile(r"(?<![\d+])(?:86[ -]?)?1[3-9]\d{9}(?!\d)"), "[REDACTED:phone]"),
-    (re.compile(r"(?<![\w+])\+\d{1,3}[ -]?\(?\d{2,4}\)?[ -]?\d{3,4}[ -]?\d{3,4}(?!\d)"),
-     "[REDACTED:phone]"),
+    (
+        re.compile(r"(?<![\w+])\+\d{1,3}[ -]?\(?\d{2,4}\)?[ -]?\d{3,4}[ -]?\d{3,4}(?!\d)"),
+        "[REDACTED:phone]",
+    ),
 ]
 
 

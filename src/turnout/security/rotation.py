@@ -20,8 +20,12 @@ async def rotate_provider_secrets(session: AsyncSession, secret_box: SecretBox) 
         assert config.api_key_encrypted is not None
         config.api_key_encrypted = secret_box.rotate(config.api_key_encrypted)
         record_audit(
-            session, principal=None, tenant_id=config.tenant_id, action="rotate",
-            target_type="provider", target_id=config.id,
+            session,
+            principal=None,
+            tenant_id=config.tenant_id,
+            action="rotate",
+            target_type="provider",
+            target_id=config.id,
             before={"api_key_encryption": "previous key"},
             after={"api_key_encryption": "newest key"},
         )

@@ -92,11 +92,12 @@ class RedisResponseCache:
         if not self._gate.open():
             return None
         try:
-            value: bytes | None = await self._client.get(self._prefix + key)
+            value = await self._client.get(self._prefix + key)
         except BACKEND_FAULTS as exc:
             self._gate.failed(exc)
             return None
-        return value
+        # The factory's client never decodes responses, so a hit is bytes.
+        return value if isinstance(value, bytes) else None
 
     async def set(self, key: str, value: bytes, ttl_s: float) -> None:
         """Store with a millisecond TTL; a backend fault is ignored."""

@@ -92,7 +92,7 @@ class _Window:
 
     def expire(self, now_us: int) -> None:
         """Drop buckets that no longer overlap the window ending at ``now_us``."""
-        oldest_live = (now_us - self.window_us) // self.bucket_us
+        oldest_live = (now_us - self.window_us) // self.bucket_us - 1
         while self.buckets and self.buckets[0][0] < oldest_live:
             self.total -= self.buckets.popleft()[1]
 
@@ -124,9 +124,7 @@ class _Window:
 class MemoryRateLimiter:
     """Per-process limiter; O(1) amortised per call, idle keys are evicted as others are used."""
 
-    def __init__(
-        self, *, buckets: int = BUCKETS_PER_WINDOW, clock: Clock = time.monotonic
-    ) -> None:
+    def __init__(self, *, buckets: int = BUCKETS_PER_WINDOW, clock: Clock = time.monotonic) -> None:
         if buckets < 1:
             raise ValueError("buckets must be at least 1")
         self._buckets = buckets

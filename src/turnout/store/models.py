@@ -1,9 +1,9 @@
-"""Tables. Every row but `tenants` carries a tenant_id; queries filter on it (see store/scoped.py)."""
+"""Tables. Every row but `tenants` carries a tenant_id; queries filter on it (store/scoped.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -31,7 +31,10 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: PortableJSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: PortableJSON,
+    }
 
 
 def _id() -> Mapped[str]:

@@ -12,7 +12,9 @@ router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
 
 @router.post("", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
-async def create_key(body: ApiKeyCreate, principal: CurrentAdmin, session: SessionDep) -> ApiKeyCreated:
+async def create_key(
+    body: ApiKeyCreate, principal: CurrentAdmin, session: SessionDep
+) -> ApiKeyCreated:
     row, plaintext = await api_keys.create_api_key(
         session, tenant_id=principal.tenant_id, name=body.name, role=body.role, principal=principal
     )

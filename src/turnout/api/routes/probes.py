@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from turnout.api.responses import FastJSONResponse
 from sqlalchemy import text
 
 from turnout.api.deps import ServicesDep
+from turnout.api.responses import FastJSONResponse
 
 router = APIRouter(tags=["probes"])
 

@@ -39,7 +39,10 @@ async def get_user(user_id: str, principal: CurrentAdmin, session: SessionDep) -
 
 @router.patch("/{user_id}", response_model=UserPublic)
 async def update_user(
-    user_id: str, body: UserUpdate, principal: CurrentAdmin, session: SessionDep,
+    user_id: str,
+    body: UserUpdate,
+    principal: CurrentAdmin,
+    session: SessionDep,
     services: ServicesDep,
 ) -> UserPublic:
     user = await users.update_user(

@@ -29,7 +29,7 @@ class UserPublic(BaseModel):
 
 class LoginResponse(BaseModel):
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type
     expires_in: int
     user: UserPublic
 

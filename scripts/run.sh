@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to a running Turnout on the embedded defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bootstrap.sh
+exec uv run --frozen turnout serve "$@"

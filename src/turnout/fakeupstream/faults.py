@@ -1,0 +1,120 @@
+"""Faults to inject, and the book that hands the right one to each request."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from turnout.fakeupstream.errors import ALL_PRESETS
+from turnout.fakeupstream.flavors import FLAVORS
+
+# Not an error reply: a normal 200 whose choice stops with the flavour's content-filter finish.
+CONTENT_FILTER_FINISH = "content_filter_finish"
+KNOWN_ERRORS = frozenset((*ALL_PRESETS, CONTENT_FILTER_FINISH))
+
+
+@dataclass(frozen=True)
+class Fault:
+    error: str | None = None
+    status: int | None = None
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    retry_after_s: float | None = None
+    latency_s: float = 0.0
+    hang: bool = False
+    drop_connection: bool = False
+    malformed_json: bool = False
+    cut_stream_after: int | None = None
+    error_mid_stream: bool = False
+    paths: tuple[str, ...] = ()
+    flavors: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.error is not None and self.error not in KNOWN_ERRORS:
+            raise ValueError(f"unknown error preset {self.error!r}; known: {sorted(KNOWN_ERRORS)}")
+        unknown = [name for name in self.flavors if name not in FLAVORS]
+        if unknown:
+            raise ValueError(f"unknown flavours {unknown}; known: {sorted(FLAVORS)}")
+        if self.status is not None and not 100 <= self.status <= 599:
+            raise ValueError(f"status {self.status} is not an HTTP status")
+        object.__setattr__(self, "paths", tuple(self.paths))
+        object.__setattr__(self, "flavors", tuple(self.flavors))
+        object.__setattr__(self, "headers", {str(k): str(v) for k, v in self.headers.items()})
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Fault:
+        """A fault from its JSON form (the HTTP control API); unknown keys are refused."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown fault fields {unknown}")
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def matches(self, path: str, flavor: str) -> bool:
+        if self.flavors and flavor not in self.flavors:
+            return False
+        return not self.paths or any(fragment in path for fragment in self.paths)
+
+    @property
+    def finish_filtered(self) -> bool:
+        return self.error == CONTENT_FILTER_FINISH
+
+    @property
+    def error_preset(self) -> str | None:
+        return None if self.finish_filtered else self.error
+
+    def is_error_reply(self, streaming: bool) -> bool:
+        """Whether the request is answered with an error status instead of a reply."""
+        if streaming and self.error_mid_stream:
+            return False
+        return self.error_preset is not None or self.status is not None or self.body is not None
+
+
+@dataclass
+class _Queued:
+    fault: Fault
+    remaining: int
+
+
+class FaultBook:
+    """Queued faults (each for its next `times` matching requests, first queued first) over one
+    standing fault that applies to every matching request until cleared."""
+
+    def __init__(self) -> None:
+        self._queue: list[_Queued] = []
+        self._standing: Fault | None = None
+
+    def enqueue(self, fault: Fault, times: int = 1) -> None:
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        self._queue.append(_Queued(fault, times))
+
+    def set(self, fault: Fault | None) -> None:
+        self._standing = fault
+
+    def clear(self) -> None:
+        self._queue.clear()
+        self._standing = None
+
+    def take(self, path: str, flavor: str) -> Fault | None:
+        """The fault for this request, using up one turn of a queued one."""
+        for index, queued in enumerate(self._queue):
+            if queued.fault.matches(path, flavor):
+                queued.remaining -= 1
+                if queued.remaining == 0:
+                    del self._queue[index]
+                return queued.fault
+        if self._standing is not None and self._standing.matches(path, flavor):
+            return self._standing
+        return None
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "queue": [{"fault": q.fault.to_dict(), "remaining": q.remaining} for q in self._queue],
+            "standing": self._standing.to_dict() if self._standing else None,
+        }

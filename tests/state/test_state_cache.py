@@ -1,0 +1,108 @@
+"""Response cache: round trip, expiry, bounds, and faults that are misses."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from turnout.state.cache import MemoryResponseCache, RedisResponseCache
+from turnout.state.factory import redis_client
+
+keys = st.text(min_size=1, max_size=40)
+values = st.binary(max_size=2048)
+ttls = st.floats(min_value=0.01, max_value=7200, allow_nan=False)
+
+
+@pytest.fixture(scope="module")
+async def dead_cache(dead_redis_url):
+    """A Redis cache whose server is down."""
+    client = redis_client(dead_redis_url)
+    yield RedisResponseCache(client)
+    await client.aclose()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(key=keys, value=values, ttl_s=ttls, margin=st.floats(0.001, 0.999))
+async def test_property_28_response_caching_round_trip(
+    state, dead_cache: RedisResponseCache, key: str, value: bytes, ttl_s: float, margin: float
+) -> None:
+    clock = state.clock()
+    cache = state.cache(clock)
+    key = f"{secrets.token_hex(4)}:{key}"
+
+    await cache.set(key, value, ttl_s)
+    assert await cache.get(key) == value
+    if state.client is None:
+        clock.advance(ttl_s * margin)
+        assert await cache.get(key) == value
+        clock.advance(ttl_s * (1 - margin) + 1e-6)
+        assert await cache.get(key) is None
+    else:
+        # Real expiry is checked once below; here the stored TTL must match the one asked for.
+        ttl_ms = await state.redis.pttl(f"{state.namespace}:cache:{key}")
+        assert 0 < ttl_ms <= max(1, round(ttl_s * 1000))
+        await cache.delete(key)
+
+    await dead_cache.set(key, value, ttl_s)
+    assert await dead_cache.get(key) is None
+
+
+async def test_values_expire_after_their_ttl(state) -> None:
+    clock = state.clock()
+    cache = state.cache(clock)
+    await cache.set("short", b"soon gone", 0.05)
+    await cache.set("long", b"stays", 60)
+    await state.elapse(clock, 0.12)
+    assert await cache.get("short") is None
+    assert await cache.get("long") == b"stays"
+
+
+async def test_delete_and_non_positive_ttl_remove_the_value(state) -> None:
+    cache = state.cache(state.clock())
+    await cache.set("a", b"1", 60)
+    await cache.delete("a")
+    assert await cache.get("a") is None
+    await cache.set("b", b"2", 60)
+    await cache.set("b", b"3", 0)
+    assert await cache.get("b") is None
+    await cache.delete("never-set")
+
+
+async def test_redis_keys_live_under_the_cache_namespace(state) -> None:
+    if state.client is None:
+        pytest.skip("namespacing applies to Redis keys only")
+    await state.cache(state.clock()).set("k", b"v", 60)
+    assert await state.redis.get(f"{state.namespace}:cache:k") == b"v"
+
+
+async def test_memory_cache_evicts_the_least_recently_used(clock_factory) -> None:
+    cache = MemoryResponseCache(max_entries=3, clock=clock_factory())
+    for key in "abc":
+        await cache.set(key, key.encode(), 60)
+    assert await cache.get("a") == b"a"  # now most recent
+    await cache.set("d", b"d", 60)
+    assert len(cache) == 3
+    assert await cache.get("b") is None
+    assert [await cache.get(k) for k in "acd"] == [b"a", b"c", b"d"]
+
+
+async def test_a_down_redis_is_a_quick_miss_and_a_silent_set(
+    caplog: pytest.LogCaptureFixture, dead_redis_url: str
+) -> None:
+    client = redis_client(dead_redis_url)
+    cache = RedisResponseCache(client)
+    started = time.perf_counter()
+    with caplog.at_level(logging.WARNING, logger="turnout.state.cache"):
+        for _ in range(20):
+            assert await cache.get("k") is None
+            await cache.set("k", b"v", 60)
+            await cache.delete("k")
+    await client.aclose()
+    assert time.perf_counter() - started < 1.0
+    assert len(caplog.records) == 1  # warned once, not per call
+    assert "Redis unavailable" in caplog.records[0].getMessage()
