@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from turnout.accounts.tenants import get_or_create_tenant
 from turnout.accounts.users import create_user
 from turnout.app import create_app
 from turnout.container import Services
+from turnout.fakeupstream import FakeUpstream
 from turnout.security.roles import Role
 from turnout.security.tokens import SessionClaims
 from turnout.settings import Settings
@@ -77,6 +78,8 @@ def settings(migrated: str, data_dir: Path, redis_url: str | None) -> Settings:
         redis_url=redis_url,
         secret_key=[TEST_SECRET],
         log_level="INFO",
+        # The fake upstream listens on loopback; cloud-mode configs may reach it only so.
+        outbound_allowlist=["127.0.0.1"],
     )
 
 
@@ -103,6 +106,21 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
             for table in reversed(Base.metadata.sorted_tables):
                 await session.execute(delete(table))
             await session.commit()
+
+
+@pytest.fixture(scope="session")
+async def upstream() -> AsyncIterator[FakeUpstream]:
+    """One fake upstream for the session; faults are cleared after each test that uses it."""
+    async with FakeUpstream() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _reset_upstream(request: pytest.FixtureRequest) -> Iterator[None]:
+    server = request.getfixturevalue("upstream") if "upstream" in request.fixturenames else None
+    yield
+    if server is not None:
+        server.reset()
 
 
 @pytest.fixture

@@ -12,26 +12,32 @@ from fastapi import FastAPI
 
 from turnout.api.errors import install_error_handlers
 from turnout.api.middleware import RequestIdMiddleware
-from turnout.api.routes import audit, auth, keys, probes, users
+from turnout.api.routes import audit, auth, keys, llm_config, probes, provider_configs, users
 from turnout.container import Services
 from turnout.i18n import load_catalogs
 from turnout.logging_setup import configure_logging
 from turnout.security.authenticator import Authenticator
+from turnout.configs.runtime import ProviderRuntime
 from turnout.security.crypto import SecretBox
+from turnout.security.outbound import OutboundPolicy
 from turnout.security.tokens import SessionTokens
 from turnout.settings import Settings
+from turnout.state.factory import create_state
 from turnout.store.db import create_engine, create_session_factory
 
 log = logging.getLogger("turnout")
 LAST_USED_FLUSH_INTERVAL_S = 30.0
 
 
-def build_services(settings: Settings) -> Services:
-    """Create the long-lived collaborators (no I/O until first use)."""
+async def build_services(settings: Settings) -> Services:
+    """Create and start the long-lived collaborators."""
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     secret_box = SecretBox(settings.resolved_secret_keys())
     tokens = SessionTokens(secret_box.signing_keys, settings.jwt_ttl_s)
+    state = await create_state(settings.redis_url)
+    runtime = ProviderRuntime(sessions, secret_box, state.events)
+    await runtime.start()
     return Services(
         settings=settings,
         engine=engine,
@@ -40,6 +46,9 @@ def build_services(settings: Settings) -> Services:
         tokens=tokens,
         authenticator=Authenticator(sessions, tokens),
         catalogs=load_catalogs(),
+        outbound=OutboundPolicy(settings.outbound_allowlist),
+        state=state,
+        runtime=runtime,
     )
 
 
@@ -59,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = build_services(settings)
+        services = await build_services(settings)
         app.state.services = services
         flusher = asyncio.create_task(_flush_periodically(services))
         try:
@@ -70,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await flusher
             with contextlib.suppress(Exception):
                 await services.authenticator.flush_last_used()
+            await services.runtime.close()
+            await services.state.close()
             await services.engine.dispose()
 
     app = FastAPI(
@@ -78,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (auth, keys, users, audit, probes):
+    for module in (auth, keys, users, audit, provider_configs, llm_config, probes):
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -7,11 +7,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from turnout.configs.provider_configs import ConfigDeps
+from turnout.configs.runtime import ProviderRuntime
 from turnout.i18n import Catalogs
 from turnout.security.authenticator import Authenticator
 from turnout.security.crypto import SecretBox
+from turnout.security.outbound import OutboundPolicy
 from turnout.security.tokens import SessionTokens
 from turnout.settings import Settings
+from turnout.state.factory import StateBackends
 
 
 @dataclass
@@ -23,5 +27,12 @@ class Services:
     tokens: SessionTokens
     authenticator: Authenticator
     catalogs: Catalogs
+    outbound: OutboundPolicy
+    state: StateBackends
+    runtime: ProviderRuntime
     # Later parts (state backends, gateway, health monitor…) register themselves here by name.
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config_deps(self) -> ConfigDeps:
+        return ConfigDeps(secrets=self.secrets, outbound=self.outbound)

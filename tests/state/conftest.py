@@ -21,7 +21,9 @@ from turnout.state.locks import LeaderLock, MemoryLeaderLock, RedisLeaderLock
 from turnout.state.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 
 REDIS_URL_ENV = "TURNOUT_TEST_REDIS_URL"
-SKIP_REASON = f"{REDIS_URL_ENV} is not set; set it (e.g. redis://127.0.0.1:6379/15) to run the Redis half"
+SKIP_REASON = (
+    f"{REDIS_URL_ENV} is not set; set it (e.g. redis://127.0.0.1:6379/15) to run the Redis half"
+)
 # Nothing listens here, so connecting fails at once: a Redis that is down.
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
 # Every key this session writes starts with this, so cleanup touches nothing else.

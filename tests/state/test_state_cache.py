@@ -13,6 +13,13 @@ from hypothesis import strategies as st
 from turnout.state.cache import MemoryResponseCache, RedisResponseCache
 from turnout.state.factory import redis_client
 
+# The ``state`` harness is shared by every example; each example uses fresh keys.
+STATE_PROPERTY = settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
 keys = st.text(min_size=1, max_size=40)
 values = st.binary(max_size=2048)
 ttls = st.floats(min_value=0.01, max_value=7200, allow_nan=False)
@@ -26,7 +33,7 @@ async def dead_cache(dead_redis_url):
     await client.aclose()
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@STATE_PROPERTY
 @given(key=keys, value=values, ttl_s=ttls, margin=st.floats(0.001, 0.999))
 async def test_property_28_response_caching_round_trip(
     state, dead_cache: RedisResponseCache, key: str, value: bytes, ttl_s: float, margin: float
@@ -73,11 +80,10 @@ async def test_delete_and_non_positive_ttl_remove_the_value(state) -> None:
     await cache.delete("never-set")
 
 
-async def test_redis_keys_live_under_the_cache_namespace(state) -> None:
-    if state.client is None:
-        pytest.skip("namespacing applies to Redis keys only")
-    await state.cache(state.clock()).set("k", b"v", 60)
-    assert await state.redis.get(f"{state.namespace}:cache:k") == b"v"
+async def test_redis_keys_live_under_the_cache_namespace(redis, new_namespace) -> None:
+    namespace = new_namespace()
+    await RedisResponseCache(redis, namespace=namespace).set("k", b"v", 60)
+    assert await redis.get(f"{namespace}:cache:k") == b"v"
 
 
 async def test_memory_cache_evicts_the_least_recently_used(clock_factory) -> None:

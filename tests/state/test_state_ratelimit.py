@@ -17,6 +17,13 @@ from turnout.state.ratelimit import (
     RedisRateLimiter,
 )
 
+# The ``state`` harness is shared by every example; each example uses fresh keys.
+STATE_PROPERTY = settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
 US = 1_000_000
 
 
@@ -48,7 +55,7 @@ def run_now(coro):
     raise AssertionError("the memory limiter suspended")
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@STATE_PROPERTY
 @given(data=st.data())
 async def test_property_29_rate_limiting(state, data) -> None:
     limit = data.draw(st.integers(1, 8), label="limit")
@@ -125,7 +132,7 @@ async def test_real_clock(state) -> None:
     assert 28 < decisions[-1].retry_after_s <= 31.5
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@STATE_PROPERTY
 @given(
     limit=st.integers(1, 6),
     window_s=st.sampled_from([1.0, 7.5, 60.0]),

@@ -40,6 +40,8 @@ _VALIDATION_KEYS = {
     "url_parsing": "validation.invalid_url",
     "url_scheme": "validation.invalid_url",
 }
+# Parameters whose values are themselves catalog keys under a prefix.
+_TRANSLATED_PARAMS = {"resource": "resources", "reason": "reasons", "capability": "capabilities"}
 # OpenAI's error `type` for each of our statuses, for the /v1 routes.
 _OPENAI_TYPES = {
     400: "invalid_request_error",
@@ -66,8 +68,11 @@ def error_body(error: TurnoutError, locale: str, request_id: str) -> dict[str, A
         params.setdefault(
             "summary", "; ".join(f"{f['field']}: {f['message']}" for f in error.fields)
         )
-    if "resource" in params:
-        params["resource"] = catalogs.t(f"resources.{params['resource']}", locale)
+    for name, prefix in _TRANSLATED_PARAMS.items():
+        if name in params:
+            key = f"{prefix}.{params[name]}"
+            translated = catalogs.t(key, locale)
+            params[name] = params[name] if translated == key else translated
     return {
         "error": {
             "code": error.code.value,

@@ -99,6 +99,9 @@ class Call:
         spec = errors.spec_for(self.route.errors, preset)
         return errors.render(spec.body, self._error_context())
 
+    def preset_status(self, preset: str) -> int:
+        return errors.spec_for(self.route.errors, preset).status
+
     def error(self, preset: str, status: int | None = None) -> web.Response:
         spec = errors.spec_for(self.route.errors, preset)
         return self.raw(status or spec.status, self.error_body(preset))

@@ -96,7 +96,8 @@ async def not_found(call: Call) -> web.StreamResponse:
 
 
 def _ollama_turn(call: Call, body: dict[str, Any], model: str) -> ollama.OllamaTurn:
-    options = body.get("options") if isinstance(body.get("options"), dict) else {}
+    raw_options = body.get("options")
+    options: dict[str, Any] = raw_options if isinstance(raw_options, dict) else {}
     response_format = body.get("format")
     reply = content.build_reply(
         body["messages"],

@@ -103,8 +103,7 @@ class FakeUpstream:
         runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
                                shutdown_timeout=self._shutdown_timeout)
         await runner.setup()
-        site = web.TCPSite(runner, self._host, self._port,
-                           shutdown_timeout=self._shutdown_timeout)
+        site = web.TCPSite(runner, self._host, self._port)
         await site.start()
         self._runner = runner
         self._stopping = asyncio.Event()
@@ -172,11 +171,11 @@ class FakeUpstream:
         streaming = call.body_dict().get("stream", call.route.endpoint == "ollama_chat")
         if not fault.is_error_reply(streaming is True):
             return None
+        preset = fault.error_preset
         if fault.body is not None:
-            return call.raw(fault.status or 200 if fault.error_preset is None else
-                            fault.status or call.error(fault.error_preset).status, fault.body)
-        preset = fault.error_preset or preset_for_status(fault.status or 500)
-        return call.error(preset, fault.status)
+            status = fault.status or (call.preset_status(preset) if preset else 200)
+            return call.raw(status, fault.body)
+        return call.error(preset or preset_for_status(fault.status or 500), fault.status)
 
     async def _stopped_within(self, seconds: float) -> bool:
         try:

@@ -76,6 +76,8 @@ class RetryPolicy:
 
     def _jittered(self, ceiling: float, rng: random.Random) -> float:
         """Full jitter spreads retries evenly; equal jitter keeps at least half the backoff."""
+        # min(): uniform() may round a hair past its upper bound.
         if self.jitter == "full":
-            return rng.uniform(0.0, ceiling)
-        return ceiling / 2 + rng.uniform(0.0, ceiling / 2)
+            return min(ceiling, rng.uniform(0.0, ceiling))
+        half = ceiling / 2
+        return min(ceiling, half + rng.uniform(0.0, half))

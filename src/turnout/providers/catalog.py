@@ -20,117 +20,170 @@ _CLOUD_KEYED = connection_fields(api_key_required=True)
 
 _ENTRIES: tuple[ProviderType, ...] = (
     ProviderType(
-        type="openai", dialect="openai", default_base_url="https://api.openai.com/v1",
-        auth_style="bearer", deployment_modes=("cloud",), default_deployment_mode="cloud",
-        fields=_CLOUD_KEYED, default_chat_model="gpt-4.1-mini",
+        type="openai",
+        dialect="openai",
+        default_base_url="https://api.openai.com/v1",
+        auth_style="bearer",
+        deployment_modes=("cloud",),
+        default_deployment_mode="cloud",
+        fields=_CLOUD_KEYED,
+        default_chat_model="gpt-4.1-mini",
         default_embedding_model="text-embedding-3-small",
         capabilities=Capabilities(json_schema=True, logprobs=True),
-        connection_test=("GET", "/models"), known_models=km.OPENAI_MODELS,
+        connection_test=("GET", "/models"),
+        known_models=km.OPENAI_MODELS,
         docs_url="https://platform.openai.com/docs/api-reference/chat",
         # Reasoning models answer 400 to `max_tokens` (OPY types/chat/completion_create_params.py).
         wire=WireProfile(max_tokens_field="max_completion_tokens"),
     ),
     ProviderType(
-        type="azure_openai", dialect="azure",
-        default_base_url="https://{resource}.openai.azure.com", auth_style="api_key_header",
-        deployment_modes=("cloud", "private"), default_deployment_mode="cloud",
+        type="azure_openai",
+        dialect="azure",
+        default_base_url="https://{resource}.openai.azure.com",
+        auth_style="api_key_header",
+        deployment_modes=("cloud", "private"),
+        default_deployment_mode="cloud",
         fields=(
             *connection_fields(base_url_unless="extra.resource", api_key_required=True),
             *AZURE_FIELDS,
         ),
-        default_chat_model="gpt-4.1-mini", default_embedding_model="text-embedding-3-small",
+        default_chat_model="gpt-4.1-mini",
+        default_embedding_model="text-embedding-3-small",
         # Structured outputs and logprobs depend on the deployed model (GA 2024-10-21 spec).
         capabilities=Capabilities(json_schema=True, logprobs=True),
         # No model-list endpoint for deployments: a max_tokens=1 chat is the cheapest probe.
-        connection_test="chat_1_token", known_models=km.AZURE_MODELS,
+        connection_test="chat_1_token",
+        known_models=km.AZURE_MODELS,
         docs_url="https://learn.microsoft.com/azure/ai-foundry/openai/reference",
         wire=WireProfile(models_path=None, max_tokens_field="max_completion_tokens"),
     ),
     ProviderType(
-        type="qwen", dialect="openai",
+        type="qwen",
+        dialect="openai",
         default_base_url="https://dashscope.aliyuncs.com/compatible-mode/v1",
-        auth_style="bearer", deployment_modes=("cloud",), default_deployment_mode="cloud",
-        fields=_CLOUD_KEYED, default_chat_model="qwen-plus",
+        auth_style="bearer",
+        deployment_modes=("cloud",),
+        default_deployment_mode="cloud",
+        fields=_CLOUD_KEYED,
+        default_chat_model="qwen-plus",
         default_embedding_model="text-embedding-v4",
         # logprobs/top_logprobs are request parameters of the compatible API
         # (alibabacloud.com/help/en/model-studio/qwen-api-via-openai-chat-completions).
         capabilities=Capabilities(logprobs=True),
-        connection_test=("GET", "/models"), known_models=km.QWEN_MODELS,
+        connection_test=("GET", "/models"),
+        known_models=km.QWEN_MODELS,
         docs_url="https://help.aliyun.com/zh/model-studio/compatibility-of-openai-with-dashscope",
         # text-embedding-v3/v4 take at most 10 texts per call (DashScope embedding docs).
         wire=WireProfile(max_embed_batch=10),
     ),
     ProviderType(
-        type="zhipu", dialect="openai", default_base_url="https://open.bigmodel.cn/api/paas/v4",
-        auth_style="bearer", deployment_modes=("cloud", "private"),
-        default_deployment_mode="cloud", fields=_CLOUD_KEYED,
-        default_chat_model="glm-4.5-air", default_embedding_model="embedding-3",
-        capabilities=Capabilities(), connection_test=("GET", "/models"),
+        type="zhipu",
+        dialect="openai",
+        default_base_url="https://open.bigmodel.cn/api/paas/v4",
+        auth_style="bearer",
+        deployment_modes=("cloud", "private"),
+        default_deployment_mode="cloud",
+        fields=_CLOUD_KEYED,
+        default_chat_model="glm-4.5-air",
+        default_embedding_model="embedding-3",
+        capabilities=Capabilities(),
+        connection_test=("GET", "/models"),
         known_models=km.ZHIPU_MODELS,
         docs_url="https://docs.bigmodel.cn/api-reference",
         # embedding-3 accepts up to 64 inputs per request (docs.bigmodel.cn 文本嵌入).
         wire=WireProfile(max_embed_batch=64),
     ),
     ProviderType(
-        type="baidu", dialect="openai", default_base_url="https://qianfan.baidubce.com/v2",
-        auth_style="bearer", deployment_modes=("cloud", "private"),
-        default_deployment_mode="cloud", fields=_CLOUD_KEYED,
-        default_chat_model="ernie-4.5-turbo-128k", default_embedding_model="embedding-v1",
-        capabilities=Capabilities(), connection_test=("GET", "/models"),
+        type="baidu",
+        dialect="openai",
+        default_base_url="https://qianfan.baidubce.com/v2",
+        auth_style="bearer",
+        deployment_modes=("cloud", "private"),
+        default_deployment_mode="cloud",
+        fields=_CLOUD_KEYED,
+        default_chat_model="ernie-4.5-turbo-128k",
+        default_embedding_model="embedding-v1",
+        capabilities=Capabilities(),
+        connection_test=("GET", "/models"),
         known_models=km.BAIDU_MODELS,
         docs_url="https://cloud.baidu.com/doc/WENXINWORKSHOP/s/Fm2vrveyu",
         # Qianfan embedding models take at most 16 texts per call (QF resources/llm/embedding.py).
         wire=WireProfile(max_embed_batch=16),
     ),
     ProviderType(
-        type="hunyuan", dialect="openai",
-        default_base_url="https://api.hunyuan.cloud.tencent.com/v1", auth_style="bearer",
-        deployment_modes=("cloud",), default_deployment_mode="cloud", fields=_CLOUD_KEYED,
-        default_chat_model="hunyuan-turbos-latest", default_embedding_model="hunyuan-embedding",
-        # The compatible API documents no response_format (cloud.tencent.com/document/product/1729/111007).
-        capabilities=Capabilities(json_object=False), connection_test=("GET", "/models"),
+        type="hunyuan",
+        dialect="openai",
+        default_base_url="https://api.hunyuan.cloud.tencent.com/v1",
+        auth_style="bearer",
+        deployment_modes=("cloud",),
+        default_deployment_mode="cloud",
+        fields=_CLOUD_KEYED,
+        default_chat_model="hunyuan-turbos-latest",
+        default_embedding_model="hunyuan-embedding",
+        # No response_format in the compatible API (cloud.tencent.com/document/product/1729/111007).
+        capabilities=Capabilities(json_object=False),
+        connection_test=("GET", "/models"),
         known_models=km.HUNYUAN_MODELS,
         docs_url="https://cloud.tencent.com/document/product/1729/111007",
         # GetEmbedding's InputList holds at most 200 texts (TC hunyuan/v20230901/models.py).
         wire=WireProfile(max_embed_batch=200),
     ),
     ProviderType(
-        type="deepseek", dialect="openai", default_base_url="https://api.deepseek.com",
-        auth_style="bearer", deployment_modes=("cloud",), default_deployment_mode="cloud",
+        type="deepseek",
+        dialect="openai",
+        default_base_url="https://api.deepseek.com",
+        auth_style="bearer",
+        deployment_modes=("cloud",),
+        default_deployment_mode="cloud",
         fields=connection_fields(api_key_required=True, embeddings=False),
-        default_chat_model="deepseek-chat", default_embedding_model=None,
+        default_chat_model="deepseek-chat",
+        default_embedding_model=None,
         # No embeddings endpoint; JSON mode is json_object only; deepseek-chat returns logprobs
         # (api-docs.deepseek.com/api/create-chat-completion).
         capabilities=Capabilities(embed=False, logprobs=True),
-        connection_test=("GET", "/models"), known_models=km.DEEPSEEK_MODELS,
+        connection_test=("GET", "/models"),
+        known_models=km.DEEPSEEK_MODELS,
         docs_url="https://api-docs.deepseek.com/api/create-chat-completion",
     ),
     ProviderType(
-        type="openai_compatible", dialect="openai", default_base_url=None,
-        auth_style="bearer_optional", deployment_modes=("private", "local", "cloud"),
+        type="openai_compatible",
+        dialect="openai",
+        default_base_url=None,
+        auth_style="bearer_optional",
+        deployment_modes=("private", "local", "cloud"),
         default_deployment_mode="private",
         fields=connection_fields(
             base_url_required=True, api_key_required=False, chat_model_required=True
         ),
-        default_chat_model=None, default_embedding_model=None,
+        default_chat_model=None,
+        default_embedding_model=None,
         # vLLM and most gateways take json_schema; logprob support varies by server.
-        capabilities=Capabilities(json_schema=True), connection_test=("GET", "/models"),
-        known_models=(), docs_url="https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html",
+        capabilities=Capabilities(json_schema=True),
+        connection_test=("GET", "/models"),
+        known_models=(),
+        docs_url="https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html",
     ),
     ProviderType(
-        type="ollama", dialect="ollama", default_base_url="http://localhost:11434",
+        type="ollama",
+        dialect="ollama",
+        default_base_url="http://localhost:11434",
         # Local Ollama needs no key; ollama.com and authenticating proxies take a Bearer key
         # (OL docs/api/authentication.mdx), so a configured key is sent.
-        auth_style="bearer_optional", deployment_modes=("local", "private", "cloud"),
+        auth_style="bearer_optional",
+        deployment_modes=("local", "private", "cloud"),
         default_deployment_mode="local",
         fields=connection_fields(api_key_required=False),
-        default_chat_model="llama3.2", default_embedding_model="embeddinggemma",
+        default_chat_model="llama3.2",
+        default_embedding_model="embeddinggemma",
         # Native logprobs exist since Ollama v0.12.11 (OL api/types.go).
         capabilities=Capabilities(json_schema=True, logprobs=True),
-        connection_test=("GET", "/api/version"), known_models=km.OLLAMA_MODELS,
+        connection_test=("GET", "/api/version"),
+        known_models=km.OLLAMA_MODELS,
         docs_url="https://github.com/ollama/ollama/blob/main/docs/api.md",
         wire=WireProfile(
-            chat_path="/api/chat", embed_path="/api/embed", models_path="/api/tags",
+            chat_path="/api/chat",
+            embed_path="/api/embed",
+            models_path="/api/tags",
             max_embed_batch=512,
         ),
     ),
@@ -140,13 +193,15 @@ CATALOG: Mapping[str, ProviderType] = MappingProxyType({e.type: e for e in _ENTR
 
 
 def get_provider_type(name: object, *, field: str | None = None) -> ProviderType:
-    """The catalog entry for `name`; unknown names are a 404, or a field issue when `field` is set."""
+    """The entry for `name`; unknown is a 404, or a field issue when `field` names the field."""
     entry = CATALOG.get(name) if isinstance(name, str) else None
     if entry is not None:
         return entry
     if field is not None:
         code = "validation.required" if name in (None, "") else "validation.not_allowed"
-        raise ValidationFailed([{"field": field, "code": code, "params": {"choices": list(CATALOG)}}])
+        raise ValidationFailed(
+            [{"field": field, "code": code, "params": {"choices": list(CATALOG)}}]
+        )
     raise NotFound(f"unknown provider type {name!r}", resource="provider_type")
 
 

@@ -14,8 +14,13 @@ AZURE_DEFAULT_API_VERSION = "2024-10-21"
 
 OPTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
-        "options.timeout_s", "float", minimum=0, maximum=600, exclusive_minimum=True,
-        default=60.0, has_help=True,
+        "options.timeout_s",
+        "float",
+        minimum=0,
+        maximum=600,
+        exclusive_minimum=True,
+        default=60.0,
+        has_help=True,
     ),
     FieldSpec("options.max_retries", "int", minimum=0, maximum=10, default=2, has_help=True),
     FieldSpec("options.rpm", "int", minimum=0, maximum=10_000_000, default=0, has_help=True),
@@ -34,19 +39,30 @@ def connection_fields(
     """Base URL, key, models and options: the fields every provider type shares."""
     fields = [
         FieldSpec(
-            "base_url", "url", required=base_url_required, required_unless=base_url_unless,
-            max_length=2048, has_help=True,
+            "base_url",
+            "url",
+            required=base_url_required,
+            required_unless=base_url_unless,
+            max_length=2048,
+            has_help=True,
         ),
         FieldSpec("api_key", "secret", required=api_key_required, min_length=1, max_length=1024),
         FieldSpec(
-            "models.chat", "string", required=chat_model_required, min_length=1, max_length=200,
+            "models.chat",
+            "string",
+            required=chat_model_required,
+            min_length=1,
+            max_length=200,
             pattern=MODEL_ID_PATTERN,
         ),
     ]
     if embeddings:
         fields.append(
             FieldSpec(
-                "models.embedding", "string", min_length=1, max_length=200,
+                "models.embedding",
+                "string",
+                min_length=1,
+                max_length=200,
                 pattern=MODEL_ID_PATTERN,
             )
         )
@@ -55,19 +71,35 @@ def connection_fields(
 
 AZURE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
-        "extra.resource", "string", required_unless="base_url", min_length=2, max_length=64,
-        pattern=AZURE_RESOURCE_PATTERN, has_help=True,
+        "extra.resource",
+        "string",
+        required_unless="base_url",
+        min_length=2,
+        max_length=64,
+        pattern=AZURE_RESOURCE_PATTERN,
+        has_help=True,
     ),
     FieldSpec(
-        "extra.deployment", "string", required=True, max_length=64,
-        pattern=AZURE_DEPLOYMENT_PATTERN, has_help=True,
+        "extra.deployment",
+        "string",
+        required=True,
+        max_length=64,
+        pattern=AZURE_DEPLOYMENT_PATTERN,
+        has_help=True,
     ),
     FieldSpec(
-        "extra.embedding_deployment", "string", max_length=64, pattern=AZURE_DEPLOYMENT_PATTERN,
+        "extra.embedding_deployment",
+        "string",
+        max_length=64,
+        pattern=AZURE_DEPLOYMENT_PATTERN,
     ),
     FieldSpec(
-        "extra.api_version", "string", max_length=32, pattern=AZURE_API_VERSION_PATTERN,
-        default=AZURE_DEFAULT_API_VERSION, has_help=True,
+        "extra.api_version",
+        "string",
+        max_length=32,
+        pattern=AZURE_API_VERSION_PATTERN,
+        default=AZURE_DEFAULT_API_VERSION,
+        has_help=True,
     ),
     FieldSpec("extra.use_v1_api", "bool", default=False, has_help=True),
 )

@@ -16,12 +16,14 @@ from turnout.providers.specs import AuthStyle, ProviderType
 ApiKeySource = Callable[[], str | None]
 
 # auth style → (header, value template, key required)
-_AUTH: Mapping[AuthStyle, tuple[str, str, bool] | None] = MappingProxyType({
-    "bearer": ("Authorization", "Bearer {}", True),
-    "bearer_optional": ("Authorization", "Bearer {}", False),
-    "api_key_header": ("api-key", "{}", True),
-    "none": None,
-})
+_AUTH: Mapping[AuthStyle, tuple[str, str, bool] | None] = MappingProxyType(
+    {
+        "bearer": ("Authorization", "Bearer {}", True),
+        "bearer_optional": ("Authorization", "Bearer {}", False),
+        "api_key_header": ("api-key", "{}", True),
+        "none": None,
+    }
+)
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 

@@ -60,8 +60,17 @@ def error_from_exception(exc: BaseException, provider: str | None) -> ProviderEr
         cls = classify(status, ErrorInfo((), ""))
     else:
         cls = class_for_exception(type(exc)) or UpstreamConnectionError
-    detail = f"{type(exc).__name__}: {exc}"[:_MESSAGE_LIMIT]
-    return cls(detail, provider=provider, upstream_status=status if isinstance(status, int) else None)
+    detail = f"{type(exc).__name__}: {_describe(exc)}"[:_MESSAGE_LIMIT]
+    return cls(
+        detail, provider=provider, upstream_status=status if isinstance(status, int) else None
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # some aiohttp errors cannot render without their request info
+        return ""
 
 
 @contextmanager
@@ -86,7 +95,10 @@ def error_from_response(
 
 
 def error_from_payload(
-    payload: Any, *, provider: str | None, status: int | None = None,
+    payload: Any,
+    *,
+    provider: str | None,
+    status: int | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> ProviderError:
     """Translate an error object that arrived inside a 2xx answer (e.g. mid-stream)."""
@@ -157,7 +169,9 @@ def _from_object(obj: Mapping[str, Any]) -> ErrorInfo:
     return ErrorInfo(codes, str(message))
 
 
-def parse_retry_after(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
+def parse_retry_after(
+    headers: Mapping[str, str] | None, *, now: float | None = None
+) -> float | None:
     """Seconds to wait from `retry-after-ms`, or `Retry-After` seconds / HTTP-date; ≤ 120 s."""
     if not headers:
         return None

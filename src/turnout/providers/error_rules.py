@@ -59,8 +59,10 @@ CODE_RULES: Mapping[str, ErrorClass] = {
     "modelnotfound": ModelNotFound,
     # Zhipu (docs.bigmodel.cn / docs.z.ai api-code): 1000-1004 auth, 1113 arrears, 1211 model,
     # 1261 prompt too long, 1301 unsafe content, 1302/1303/1305 rate, 1304/1308/1310 usage caps
-    **{str(code): UpstreamAuthError for code in (1000, 1001, 1002, 1003, 1004, 1110, 1111,
-                                                 1112, 1121, 1220)},
+    **{
+        str(code): UpstreamAuthError
+        for code in (1000, 1001, 1002, 1003, 1004, 1110, 1111, 1112, 1121, 1220)
+    },
     "1113": QuotaExceeded,
     "1304": QuotaExceeded,
     "1308": QuotaExceeded,
@@ -96,13 +98,27 @@ CODE_RULES: Mapping[str, ErrorClass] = {
 
 # Consulted only when the status alone says little; patterns match the upstream message.
 MESSAGE_RULES: tuple[tuple[re.Pattern[str], ErrorClass], ...] = (
-    (re.compile(r"context[ _-]?(length|window)|maximum context|prompt is too long|"
-                r"input (is )?too long|too many (input )?tokens", re.I), ContextLengthExceeded),
+    (
+        re.compile(
+            r"context[ _-]?(length|window)|maximum context|prompt is too long|"
+            r"input (is )?too long|too many (input )?tokens",
+            re.I,
+        ),
+        ContextLengthExceeded,
+    ),
     (re.compile(r"\bmodel\b.{0,120}?\b(not found|does not exist|not exist)", re.I), ModelNotFound),
-    (re.compile(r"insufficient[ _](balance|quota)|exceeded your current quota|arrear", re.I),
-     QuotaExceeded),
-    (re.compile(r"content[ _]filter|content management policy|unsafe content|"
-                r"data inspection", re.I), ContentFiltered),
+    (
+        re.compile(r"insufficient[ _](balance|quota)|exceeded your current quota|arrear", re.I),
+        QuotaExceeded,
+    ),
+    (
+        re.compile(
+            r"content[ _]filter|content management policy|unsafe content|"
+            r"data inspection",
+            re.I,
+        ),
+        ContentFiltered,
+    ),
 )
 VAGUE_STATUSES = frozenset({400, 404, 409, 413, 422})
 

@@ -14,19 +14,21 @@ from types import MappingProxyType
 
 from turnout.errors import ContentFiltered, UpstreamServerError
 
-FINISH_REASONS: Mapping[str, str] = MappingProxyType({
-    "stop": "stop",
-    "length": "length",
-    "tool_calls": "tool_calls",
-    "function_call": "tool_calls",
-    "content_filter": "content_filter",
-    "sensitive": "content_filter",  # Zhipu, Hunyuan (research/providers.md)
-    "model_context_window_exceeded": "length",  # Zhipu
-    "insufficient_system_resource": "error",  # DeepSeek (PK deepseek/types.ts)
-    "network_error": "error",  # Zhipu
-    "load": "stop",  # Ollama done_reason when only loading a model
-    "unload": "stop",
-})
+FINISH_REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "stop": "stop",
+        "length": "length",
+        "tool_calls": "tool_calls",
+        "function_call": "tool_calls",
+        "content_filter": "content_filter",
+        "sensitive": "content_filter",  # Zhipu, Hunyuan (research/providers.md)
+        "model_context_window_exceeded": "length",  # Zhipu
+        "insufficient_system_resource": "error",  # DeepSeek (PK deepseek/types.ts)
+        "network_error": "error",  # Zhipu
+        "load": "stop",  # Ollama done_reason when only loading a model
+        "unload": "stop",
+    }
+)
 
 
 def normalise_finish_reason(raw: object) -> str:
@@ -42,9 +44,11 @@ def apply_finish_policy(raw: object, content: str, *, provider: str | None) -> s
     if content.strip():
         return reason
     if reason == "content_filter":
-        raise ContentFiltered(f"answer filtered (finish_reason={raw})", provider=provider,
-                              upstream_status=200)
+        raise ContentFiltered(
+            f"answer filtered (finish_reason={raw})", provider=provider, upstream_status=200
+        )
     if reason == "error":
-        raise UpstreamServerError(f"generation failed (finish_reason={raw})", provider=provider,
-                                  upstream_status=200)
+        raise UpstreamServerError(
+            f"generation failed (finish_reason={raw})", provider=provider, upstream_status=200
+        )
     return reason

@@ -160,7 +160,7 @@ class ChatStreamState:
         """The text delta of one chunk; an error chunk raises."""
         if not isinstance(payload, dict):
             raise MalformedResponse("stream chunk is not a JSON object", provider=self.provider)
-        if "error" in payload:
+        if payload.get("error"):
             raise error_from_payload(payload, provider=self.provider, status=200)
         self.model = str(payload.get("model") or self.model)
         self.usage = parse_usage(payload.get("usage")) or self.usage
@@ -178,12 +178,14 @@ class ChatStreamState:
     def final(self, *, completed: bool) -> StreamEvent:
         """The `done` event; a stream cut before any finish is a connection failure."""
         if not completed and self.finish_reason is None:
-            raise UpstreamConnectionError("stream ended before the answer was complete",
-                                          provider=self.provider)
+            raise UpstreamConnectionError(
+                "stream ended before the answer was complete", provider=self.provider
+            )
         seen = "x" if self.has_content else ""
         finish = apply_finish_policy(self.finish_reason, seen, provider=self.provider)
-        return StreamEvent(done=True, finish_reason=finish, usage=self.usage or Usage(),
-                           model=self.model)
+        return StreamEvent(
+            done=True, finish_reason=finish, usage=self.usage or Usage(), model=self.model
+        )
 
 
 def texts_in_batches(texts: Sequence[str], size: int) -> list[list[str]]:

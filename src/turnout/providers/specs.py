@@ -45,7 +45,7 @@ class FieldSpec:
 
     @property
     def section(self) -> str | None:
-        """"options", "extra", "models" for nested fields, None for top-level ones."""
+        """ "options", "extra", "models" for nested fields, None for top-level ones."""
         head, dot, _ = self.name.partition(".")
         return head if dot else None
 

@@ -9,7 +9,7 @@ server did not terminate with a blank line, since some upstreams close right aft
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -92,7 +92,7 @@ class SSEDecoder:
         return SSEEvent("\n".join(data), event or "message", self._last_id)
 
 
-async def iter_sse(chunks: AsyncIterator[bytes]) -> AsyncIterator[SSEEvent]:
+async def iter_sse(chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[SSEEvent, None]:
     """Events of a byte stream; closes `chunks` (releasing the response) when done or closed."""
     decoder = SSEDecoder()
     async with aclosing(chunks):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -67,7 +67,7 @@ async def request_json(
 
 async def stream_bytes(
     conn: ProviderConnection, url: str, *, body: Any, params: Params = None, timeout_s: float
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """POST and yield the answer's raw chunks as they arrive (boundaries fall anywhere).
 
     `timeout_s` bounds connecting and each silence between chunks, not the whole stream.
@@ -90,6 +90,8 @@ async def stream_bytes(
                 payload = decode_json(await resp.read(), provider=conn.name)
                 if extract_error(payload) is not None:
                     raise error_from_payload(payload, provider=conn.name, status=resp.status)
-                raise MalformedResponse("expected a stream, got one JSON document", provider=conn.name)
+                raise MalformedResponse(
+                    "expected a stream, got one JSON document", provider=conn.name
+                )
             async for chunk in resp.content.iter_any():
                 yield chunk

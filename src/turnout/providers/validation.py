@@ -7,10 +7,11 @@ is not decided here: only its syntax is.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,8 +24,14 @@ NAME_MAX_LENGTH = 100
 _NESTED_SECTIONS = ("models", "options", "extra")
 _NAME_FORBIDDEN = re.compile(r"[/\x00-\x1f\x7f]")
 _WHITESPACE = re.compile(r"\s")
-_JSON_TYPE = {"string": "string", "secret": "string", "url": "string", "int": "integer",
-              "float": "number", "bool": "boolean"}
+_JSON_TYPE = {
+    "string": "string",
+    "secret": "string",
+    "url": "string",
+    "int": "integer",
+    "float": "number",
+    "bool": "boolean",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +40,7 @@ class FieldIssue:
 
     field: str
     code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"field": self.field, "code": self.code, "params": dict(self.params)}
@@ -116,8 +123,9 @@ def _check_sections(
         if value is None:
             continue
         if not isinstance(value, Mapping):
-            issues.append(FieldIssue(section, "providers.validation.wrong_type",
-                                     {"expected": "object"}))
+            issues.append(
+                FieldIssue(section, "providers.validation.wrong_type", {"expected": "object"})
+            )
             continue
         issues += [
             FieldIssue(f"{section}.{key}", "providers.validation.unknown_field")
@@ -150,8 +158,9 @@ def _check_field(
     if spec.required:
         return FieldIssue(spec.name, "validation.required")
     if spec.required_unless and not _given(_lookup(data, spec.required_unless)):
-        return FieldIssue(spec.name, "providers.validation.required_one_of",
-                          {"other": spec.required_unless})
+        return FieldIssue(
+            spec.name, "providers.validation.required_one_of", {"other": spec.required_unless}
+        )
     return None
 
 
@@ -167,8 +176,9 @@ def check_value(spec: FieldSpec, value: Any) -> FieldIssue | None:
 
 
 def _wrong_type(spec: FieldSpec) -> FieldIssue:
-    return FieldIssue(spec.name, "providers.validation.wrong_type",
-                      {"expected": _JSON_TYPE[spec.kind]})
+    return FieldIssue(
+        spec.name, "providers.validation.wrong_type", {"expected": _JSON_TYPE[spec.kind]}
+    )
 
 
 def _check_number(spec: FieldSpec, value: Any) -> FieldIssue | None:

@@ -92,7 +92,7 @@ class _Window:
 
     def expire(self, now_us: int) -> None:
         """Drop buckets that no longer overlap the window ending at ``now_us``."""
-        oldest_live = (now_us - self.window_us) // self.bucket_us - 1
+        oldest_live = (now_us - self.window_us) // self.bucket_us
         while self.buckets and self.buckets[0][0] < oldest_live:
             self.total -= self.buckets.popleft()[1]
 

@@ -97,6 +97,8 @@ class ProviderConfig(Base):
     base_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     # Fernet token of the provider key; never the key itself.
     api_key_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What responses show (`sk-…a1b2`), kept at write time so reads never decrypt.
+    api_key_hint: Mapped[str | None] = mapped_column(String(32), nullable=True)
     models: Mapped[dict[str, Any]] = mapped_column(default=dict)
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -21,9 +21,8 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz")
 async def readyz(services: ServicesDep) -> FastJSONResponse:
     checks: dict[str, Any] = {"database": await _database_ok(services)}
-    state = services.extras.get("state")
-    if state is not None and services.settings.redis_url:
-        checks["redis"] = await state.ping()
+    if services.state.shared:
+        checks["redis"] = await services.state.ping()
     ready = all(checks.values())
     return FastJSONResponse(
         {"status": "ready" if ready else "unavailable", "checks": checks},
