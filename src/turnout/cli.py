@@ -186,6 +186,18 @@ def secrets_rotate() -> None:
     click.echo(f"re-encrypted {count} provider key(s) under the newest secret key", err=True)
 
 
+@main.command("fake-upstream")
+@click.option("--host", default="127.0.0.1", help="Interface to bind.")
+@click.option("--port", default=8900, type=int, help="Port (0 picks a free one).")
+def fake_upstream(host: str, port: int) -> None:
+    """Serve the fake upstream that speaks every provider dialect (for demos and benchmarks)."""
+    from turnout.fakeupstream import run_standalone
+    from turnout.logging_setup import configure_logging
+
+    configure_logging("INFO")
+    run_standalone(host=host, port=port)
+
+
 def _with_sessions(work: Callable[..., Awaitable[T]], *, pass_settings: bool = False) -> T:
     from turnout.errors import TurnoutError
     from turnout.store.db import create_engine, create_session_factory

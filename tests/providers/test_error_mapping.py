@@ -3,8 +3,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import aiohttp
 import orjson
@@ -314,7 +314,7 @@ def test_every_upstream_exception_type_is_mapped(exc_type: type[BaseException]) 
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
-        (asyncio.TimeoutError(), e.UpstreamTimeout),
+        (TimeoutError(), e.UpstreamTimeout),
         (aiohttp.ServerTimeoutError("read"), e.UpstreamTimeout),
         (aiohttp.ServerDisconnectedError(), e.UpstreamConnectionError),
         (aiohttp.ClientPayloadError("cut"), e.UpstreamConnectionError),

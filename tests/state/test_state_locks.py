@@ -38,9 +38,9 @@ async def test_an_expired_hold_frees_the_name_and_cannot_be_renewed(state) -> No
 async def test_extend_keeps_the_hold_past_its_first_ttl(state) -> None:
     clock = state.clock()
     first, second = state.locks(clock)
-    assert await first.try_acquire("health", 0.1)
+    assert await first.try_acquire("health", 0.5)
     assert await first.extend("health", 30)
-    await state.elapse(clock, 0.15)
+    await state.elapse(clock, 0.6)
     assert not await second.try_acquire("health", 30)
 
 

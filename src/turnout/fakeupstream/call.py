@@ -77,6 +77,10 @@ class Call:
     def body_dict(self) -> dict[str, Any]:
         return self.body if isinstance(self.body, dict) else {}
 
+    def wants_stream(self) -> bool:
+        stream = self.body_dict().get("stream")
+        return stream is not False if self.route.streams_by_default else stream is True
+
     def requested_model(self) -> str | None:
         """The deployment (Azure) or the body's `model`."""
         model = self.route.model or self.body_dict().get("model")

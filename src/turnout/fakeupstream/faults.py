@@ -17,6 +17,18 @@ KNOWN_ERRORS = frozenset((*ALL_PRESETS, CONTENT_FILTER_FINISH))
 
 @dataclass(frozen=True)
 class Fault:
+    """What to do to a matching request instead of (or on top of) the normal reply.
+
+    `error` names a preset (errors.PRESETS, or "content_filter_finish" for a 200 that stops with
+    the flavour's filter finish reason); `status` and `body` override its status and body, and
+    alone give a raw reply. `headers` and `retry_after_s` reach every reply, errors or not.
+    `latency_s` delays, `hang` never answers, `drop_connection` closes without a reply.
+    `malformed_json` halves a 200 body (or one stream event). `cut_stream_after` and
+    `error_mid_stream` act on streamed replies only; with `error_mid_stream` the preset (default
+    server_error) arrives as the stream's last event instead of as the status.
+    Requests refused for their credentials never reach a fault, so do not use one up.
+    """
+
     error: str | None = None
     status: int | None = None
     body: Any = None

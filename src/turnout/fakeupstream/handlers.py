@@ -53,7 +53,7 @@ async def chat(call: Call) -> web.StreamResponse:
         top_logprobs=_int(body.get("top_logprobs")) or 0,
         include_usage=_include_usage(body),
     )
-    if body.get("stream") is not True:
+    if not call.wants_stream():
         return call.json(openai.completion(turn))
     flavor = call.flavor
     framing = SSE_WITH_KEEP_ALIVE if flavor.keep_alive_comments else SSE
@@ -117,7 +117,7 @@ async def ollama_chat(call: Call) -> web.StreamResponse:
     if not isinstance(body.get("messages"), list) or model is None:
         return call.error("invalid_request")
     turn = _ollama_turn(call, body, model)
-    if body.get("stream") is False:  # Ollama streams unless told not to
+    if not call.wants_stream():
         return call.json(ollama.chat(turn))
     error_after = min(CONTENT_BEFORE_ERROR, turn.reply.completion_tokens)
     return await call.stream(ollama.chat_chunks(turn), NDJSON, error_after)

@@ -37,6 +37,7 @@ _OLLAMA_ENDPOINTS = {
 }
 _AZURE_KINDS = {"chat/completions": "chat", "embeddings": "embeddings", "models": "models"}
 _PUBLIC_ENDPOINTS = frozenset({"health", "not_found"})
+_STREAMING_BY_DEFAULT = frozenset({"ollama_chat"})  # Ollama streams unless `"stream": false`
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ class Route:
     errors: str  # the error table replies use
     model: str | None = None  # an Azure deployment, or the id in GET …/models/{id}
     api_version: str | None = None
+
+    @property
+    def streams_by_default(self) -> bool:
+        return self.endpoint in _STREAMING_BY_DEFAULT
 
     @property
     def needs_auth(self) -> bool:

@@ -168,8 +168,7 @@ class FakeUpstream:
             return self._drop(call)
         if fault.drop_connection:
             return self._drop(call)
-        streaming = call.body_dict().get("stream", call.route.endpoint == "ollama_chat")
-        if not fault.is_error_reply(streaming is True):
+        if not fault.is_error_reply(call.wants_stream()):
             return None
         preset = fault.error_preset
         if fault.body is not None:

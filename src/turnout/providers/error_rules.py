@@ -6,7 +6,6 @@ block), and openai-python (OPY) for retry semantics.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Mapping
 
@@ -135,8 +134,7 @@ STATUS_RULES: Mapping[int, ErrorClass] = {
 
 EXCEPTION_RULES: Mapping[type[BaseException], ErrorClass] = {
     aiohttp.ServerTimeoutError: UpstreamTimeout,
-    TimeoutError: UpstreamTimeout,
-    asyncio.TimeoutError: UpstreamTimeout,
+    TimeoutError: UpstreamTimeout,  # also asyncio.TimeoutError, an alias since Python 3.11
     aiohttp.ContentTypeError: MalformedResponse,
     aiohttp.TooManyRedirects: UpstreamInvalidRequest,
     aiohttp.ClientHttpProxyError: UpstreamConnectionError,
