@@ -12,8 +12,23 @@ from fastapi import FastAPI
 
 from turnout.api.errors import install_error_handlers
 from turnout.api.middleware import RequestIdMiddleware
-from turnout.api.routes import audit, auth, keys, llm_config, probes, provider_configs, users
+from turnout.api.routes import (
+    audit,
+    auth,
+    keys,
+    llm,
+    llm_config,
+    openai_compat,
+    probes,
+    provider_configs,
+    users,
+)
 from turnout.container import Services
+from turnout.gateway.circuit import CircuitBreaker
+from turnout.gateway.limits import Limits
+from turnout.gateway.pricing import PriceBook
+from turnout.gateway.switcher import GatewayDeps, Switcher
+from turnout.gateway.usage import UsageRecorder
 from turnout.i18n import load_catalogs
 from turnout.logging_setup import configure_logging
 from turnout.security.authenticator import Authenticator
@@ -38,6 +53,12 @@ async def build_services(settings: Settings) -> Services:
     state = await create_state(settings.redis_url)
     runtime = ProviderRuntime(sessions, secret_box, state.events)
     await runtime.start()
+    usage = UsageRecorder(sessions)
+    await usage.start()
+    switcher = Switcher(runtime, GatewayDeps(
+        cache=state.cache, limits=Limits(state.limiter), circuit=CircuitBreaker(), usage=usage,
+        prices=PriceBook(sessions),
+    ))
     return Services(
         settings=settings,
         engine=engine,
@@ -49,6 +70,8 @@ async def build_services(settings: Settings) -> Services:
         outbound=OutboundPolicy(settings.outbound_allowlist),
         state=state,
         runtime=runtime,
+        switcher=switcher,
+        usage=usage,
     )
 
 
@@ -79,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await flusher
             with contextlib.suppress(Exception):
                 await services.authenticator.flush_last_used()
+            await services.usage.close()
             await services.runtime.close()
             await services.state.close()
             await services.engine.dispose()
@@ -89,7 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (auth, keys, users, audit, provider_configs, llm_config, probes):
+    routers = (auth, keys, users, audit, provider_configs, llm_config, llm, openai_compat, probes)
+    for module in routers:
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
     return app

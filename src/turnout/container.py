@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from turnout.configs.provider_configs import ConfigDeps
 from turnout.configs.runtime import ProviderRuntime
+from turnout.gateway.switcher import Switcher
+from turnout.gateway.usage import UsageRecorder
 from turnout.i18n import Catalogs
 from turnout.security.authenticator import Authenticator
 from turnout.security.crypto import SecretBox
@@ -30,6 +32,8 @@ class Services:
     outbound: OutboundPolicy
     state: StateBackends
     runtime: ProviderRuntime
+    switcher: Switcher
+    usage: UsageRecorder
     # Later parts (state backends, gateway, health monitor…) register themselves here by name.
     extras: dict[str, Any] = field(default_factory=dict)
 

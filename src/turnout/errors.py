@@ -12,6 +12,7 @@
     │   ├── Conflict                  CONFLICT 409
     │   │   └── ActiveProviderDelete  ACTIVE_PROVIDER_DELETE 409
     │   ├── OutboundUrlBlocked        OUTBOUND_URL_BLOCKED 422
+    │   ├── ClientDisconnected        CLIENT_DISCONNECTED 499 (nobody is left to read it)
     │   └── RateLimited               RATE_LIMITED 429 (our own limits; details.retry_after_s)
     ├── ProviderError                 an upstream call failed; `retryable`: may a retry help
     │   ├── UpstreamAuthError         INVALID_API_KEY 502 (the provider refused the configured key)
@@ -51,6 +52,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     ACTIVE_PROVIDER_DELETE = "ACTIVE_PROVIDER_DELETE"
     OUTBOUND_URL_BLOCKED = "OUTBOUND_URL_BLOCKED"
+    CLIENT_DISCONNECTED = "CLIENT_DISCONNECTED"
     RATE_LIMITED = "RATE_LIMITED"
     INVALID_API_KEY = "INVALID_API_KEY"
     UPSTREAM_RATE_LIMITED = "UPSTREAM_RATE_LIMITED"
@@ -144,6 +146,11 @@ class ActiveProviderDelete(Conflict):
 class OutboundUrlBlocked(RequestError):
     code = ErrorCode.OUTBOUND_URL_BLOCKED
     status = 422
+
+
+class ClientDisconnected(RequestError):
+    code = ErrorCode.CLIENT_DISCONNECTED
+    status = 499
 
 
 class RateLimited(RequestError):

@@ -63,7 +63,7 @@ async def test_property_25_authorization_enforcement(app, services, client, data
         _tenants.clear()  # the call changed something; start the next example afresh
     if not caller_role.allows(rule.role):
         assert response.status_code == 403, (rule, caller_role, response.text)
-        assert response.json()["error"]["code"] == "PERMISSION_DENIED"
+        assert response.json()["error"]["code"].upper() == "PERMISSION_DENIED"
     else:
         assert response.status_code not in (401, 403), (rule, caller_role, response.text)
         if PATH_PARAM.search(rule.path):

@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 
 from tests.providers.conftest import API_KEY, ProviderFactory
-from tests.providers.stub import Reply, Stub
-from tests.providers.test_openai_dialect import HELLO, collect, completion
+from tests.providers.stub import Reply, Stub, sse
+from tests.providers.wire import HELLO, chunk, collect, completion
 from turnout import errors as e
-from turnout.providers import ChatRequest
+from turnout.providers import CATALOG, ChatRequest, ProviderConnection
 
 DEPLOYMENT = {"deployment": "gpt4o-prod", "embedding_deployment": "emb-small"}
 
@@ -87,8 +87,6 @@ async def test_a_filtered_prompt_is_content_filtered(
 async def test_streams_skip_the_prompt_filter_chunk(
     stub: Stub, provider_for: ProviderFactory
 ) -> None:
-    from tests.providers.stub import sse
-    from tests.providers.test_openai_dialect import chunk
 
     filter_chunk = {"id": "", "choices": [], "prompt_filter_results": [{"prompt_index": 0}]}
     stub.on(
@@ -117,8 +115,6 @@ async def test_list_models_names_the_configured_deployments(provider_for: Provid
 
 
 async def test_the_default_endpoint_is_built_from_the_resource_name() -> None:
-    from turnout.providers import CATALOG, ProviderConnection
-
     conn = ProviderConnection(CATALOG["azure_openai"], extra={"resource": "contoso"})
     assert conn.base_url == "https://contoso.openai.azure.com"
     with pytest.raises(e.ValidationFailed):

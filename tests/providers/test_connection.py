@@ -6,9 +6,15 @@ import pytest
 
 from tests.providers.conftest import ProviderFactory
 from tests.providers.stub import Reply, Stub, sse
-from tests.providers.test_openai_dialect import HELLO, chunk, collect, completion
+from tests.providers.wire import HELLO, chunk, collect, completion
 from turnout import errors as e
-from turnout.providers import CATALOG, ConnectionOptions, ProviderConnection, build_provider
+from turnout.providers import (
+    CATALOG,
+    ChatRequest,
+    ConnectionOptions,
+    ProviderConnection,
+    build_provider,
+)
 
 
 async def test_one_pooled_session_serves_every_call_until_closed() -> None:
@@ -66,8 +72,6 @@ async def test_a_request_timeout_overrides_the_connection_one(
     stub: Stub, provider_for: ProviderFactory
 ) -> None:
     stub.on("/chat/completions", Reply(json=completion(), delay_s=2))
-    from turnout.providers import ChatRequest
-
     with pytest.raises(e.UpstreamTimeout):
         await provider_for("deepseek", timeout_s=30).generate(
             ChatRequest(HELLO.messages, timeout_s=0.2)

@@ -4,7 +4,7 @@ import pytest
 
 from tests.providers.conftest import ProviderFactory
 from tests.providers.stub import Reply, Stub, ndjson
-from tests.providers.test_openai_dialect import HELLO, collect
+from tests.providers.wire import HELLO, collect
 from turnout import errors as e
 from turnout.providers import ChatRequest
 

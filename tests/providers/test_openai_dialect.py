@@ -1,43 +1,13 @@
 from __future__ import annotations
 
-from contextlib import aclosing
-from typing import Any
-
+import orjson
 import pytest
 
 from tests.providers.conftest import API_KEY, ProviderFactory
 from tests.providers.stub import Reply, Stub, sse
+from tests.providers.wire import HELLO, chunk, collect, completion
 from turnout import errors as e
-from turnout.providers import ChatRequest, StreamEvent
-from turnout.providers.base import LLMProvider
-
-HELLO = ChatRequest(messages=[{"role": "user", "content": "hello"}])
-
-
-def completion(content: str | None = "hi", finish: str | None = "stop", **extra: Any) -> dict:
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "model": "gpt-4.1-mini",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": finish,
-            }
-        ],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
-    } | extra
-
-
-def chunk(content: str | None = None, finish: str | None = None, **delta: Any) -> dict:
-    d = {"content": content} | delta if content is not None else delta
-    return {"id": "c", "model": "m", "choices": [{"index": 0, "delta": d, "finish_reason": finish}]}
-
-
-async def collect(provider: LLMProvider, req: ChatRequest = HELLO) -> list[StreamEvent]:
-    async with aclosing(provider.stream_generate(req)) as events:
-        return [event async for event in events]
+from turnout.providers import ChatRequest
 
 
 async def test_generate_sends_the_openai_body_and_reads_the_answer(
@@ -97,8 +67,6 @@ async def test_reasoning_content_is_not_the_answer_and_missing_usage_is_zero(
 async def test_deepseek_blank_lines_before_a_body_are_tolerated(
     stub: Stub, provider_for: ProviderFactory
 ) -> None:
-    import orjson
-
     stub.on("/chat/completions", Reply(body=b"\n\n\n" + orjson.dumps(completion("ok"))))
     assert (await provider_for("deepseek").generate(HELLO)).content == "ok"
 
@@ -342,6 +310,11 @@ async def test_embeddings_are_batched_and_reassembled_in_order(
         "text-embedding-v4",
     )
     assert [len(r.json["input"]) for r in stub.requests] == [10, 2]
+
+
+async def test_no_texts_need_no_call(stub: Stub, provider_for: ProviderFactory) -> None:
+    result = await provider_for("qwen").embed([])
+    assert (result.embeddings, result.dimensions, stub.requests) == ([], 0, [])
 
 
 async def test_embeddings_on_deepseek_are_unsupported(provider_for: ProviderFactory) -> None:

@@ -63,7 +63,7 @@ def test_event_without_data_is_not_dispatched() -> None:
 
 
 _line = st.text(
-    alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)), max_size=20
+    alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"]), max_size=20
 )
 _event = st.tuples(
     st.lists(_line, min_size=1, max_size=3),

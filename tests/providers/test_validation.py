@@ -89,7 +89,7 @@ def test_ollama_and_openai_compatible_need_no_key() -> None:
 
 
 def test_azure_needs_a_resource_or_a_base_url_and_a_deployment() -> None:
-    payload = {"name": "az", "provider_type": "azure_openai", "api_key": "k"}
+    payload: dict[str, Any] = {"name": "az", "provider_type": "azure_openai", "api_key": "k"}
     assert codes(payload) == {
         "base_url": "providers.validation.required_one_of",
         "extra.resource": "providers.validation.required_one_of",

@@ -127,7 +127,7 @@ def dead_redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
+def redis_test_url() -> str:
     """The test Redis URL; skips the test when none is configured."""
     url = os.environ.get(REDIS_URL_ENV)
     if not url:
@@ -136,9 +136,9 @@ def redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
+async def redis(redis_test_url: str) -> AsyncIterator[Redis]:
     """A session-wide client on the test Redis; this session's keys are deleted afterwards."""
-    client = redis_client(redis_url, client_name="turnout-test")
+    client = redis_client(redis_test_url, client_name="turnout-test")
     yield client
     await delete_prefix(client, SESSION_PREFIX)
     await client.aclose()
@@ -150,7 +150,7 @@ async def state_client(request: pytest.FixtureRequest) -> AsyncIterator[Redis | 
     if request.param == "memory":
         yield None
         return
-    client = redis_client(request.getfixturevalue("redis_url"), client_name="turnout-test")
+    client = redis_client(request.getfixturevalue("redis_test_url"), client_name="turnout-test")
     yield client
     await delete_prefix(client, SESSION_PREFIX)
     await client.aclose()

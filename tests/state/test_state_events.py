@@ -94,11 +94,11 @@ async def replica(url: str, namespace: str, name: str) -> tuple[Redis, RedisEven
 
 
 async def test_a_change_on_one_replica_reaches_another_within_a_second(
-    redis_url, new_namespace
+    redis_test_url, new_namespace
 ) -> None:
     namespace = new_namespace()
-    client_a, bus_a = await replica(redis_url, namespace, "turnout-test-a")
-    client_b, bus_b = await replica(redis_url, namespace, "turnout-test-b")
+    client_a, bus_a = await replica(redis_test_url, namespace, "turnout-test-a")
+    client_b, bus_b = await replica(redis_test_url, namespace, "turnout-test-b")
     subscription = bus_b.subscribe("config")
     try:
         started = time.perf_counter()
@@ -122,11 +122,11 @@ async def kill_subscriber_connections(admin: Redis, client_name: str) -> int:
 
 
 async def test_the_reader_resubscribes_after_its_connection_is_killed(
-    redis, redis_url, new_namespace
+    redis, redis_test_url, new_namespace
 ) -> None:
     namespace = new_namespace()
     name = f"turnout-test-{namespace[-6:]}"
-    client, bus = await replica(redis_url, namespace, name)
+    client, bus = await replica(redis_test_url, namespace, name)
     subscription = bus.subscribe("config")
     try:
         assert await kill_subscriber_connections(redis, name) == 1

@@ -27,9 +27,9 @@ async def test_no_url_means_in_process_state() -> None:
     await backends.close()
 
 
-async def test_a_url_means_redis_state_on_one_pool(redis_url, new_namespace) -> None:
+async def test_a_url_means_redis_state_on_one_pool(redis_test_url, new_namespace) -> None:
     namespace = new_namespace()
-    backends = await create_state(redis_url, namespace=namespace)
+    backends = await create_state(redis_test_url, namespace=namespace)
     try:
         assert isinstance(backends.cache, RedisResponseCache)
         assert isinstance(backends.limiter, RedisRateLimiter)
@@ -68,9 +68,9 @@ def test_fault_warnings_are_rate_limited(caplog: pytest.LogCaptureFixture, clock
     with caplog.at_level(logging.WARNING, logger="test.gate"):
         for _ in range(5):
             gate.failed(ConnectionError("refused"))
-        assert not gate.open()
+        assert not gate.available()
         clock.advance(1.0)
-        assert gate.open()
+        assert gate.available()
         clock.advance(29.0)
         gate.failed(ConnectionError("refused"))
     messages = [record.getMessage() for record in caplog.records]

@@ -14,11 +14,17 @@ from turnout.store.models import ApiKey
 from turnout.store.scoped import get_scoped, snapshot
 from turnout.store.types import utcnow
 
-KEY_FIELDS = ("name", "role", "prefix", "revoked_at")
+KEY_FIELDS = ("name", "role", "prefix", "rpm_limit", "revoked_at")
 
 
 async def create_api_key(
-    session: AsyncSession, *, tenant_id: str, name: str, role: Role, principal: Principal | None
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    name: str,
+    role: Role,
+    principal: Principal | None,
+    rpm_limit: int | None = None,
 ) -> tuple[ApiKey, str]:
     """A new key row and the plaintext key, which is never retrievable again."""
     plaintext = generate_api_key()
@@ -28,6 +34,7 @@ async def create_api_key(
         role=role,
         prefix=api_key_prefix(plaintext),
         key_hash=hash_api_key(plaintext),
+        rpm_limit=rpm_limit,
         created_by_user_id=principal.user_id if principal else None,
     )
     session.add(row)

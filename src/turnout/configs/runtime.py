@@ -51,6 +51,7 @@ class ProviderRuntime:
         self._events = events
         self._providers: dict[str, LiveProvider] = {}
         self._routing: dict[str, Routing] = {}
+        self._names: dict[str, dict[str, str]] = {}  # tenant → provider name → id
         self._listener: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[None]] = set()
         # Bumped by every change event: a load that raced with a change is not cached.
@@ -94,6 +95,22 @@ class ProviderRuntime:
             provider_ids = list(ids.scalars())
         return [await self.provider(tenant_id=tenant_id, provider_id=pid) for pid in provider_ids]
 
+    async def provider_id_named(self, *, tenant_id: str, name: str) -> str | None:
+        """The id of the tenant's provider called `name` (names are unique per tenant)."""
+        names = self._names.get(tenant_id)
+        if names is None:
+            generation = self._generation
+            async with self._sessions() as session:
+                rows = await session.execute(
+                    select(ProviderConfig.name, ProviderConfig.id).where(
+                        ProviderConfig.tenant_id == tenant_id
+                    )
+                )
+                names = {row.name: row.id for row in rows}
+            if generation == self._generation:
+                self._names[tenant_id] = names
+        return names.get(name)
+
     async def routing(self, *, tenant_id: str) -> Routing:
         cached = self._routing.get(tenant_id)
         if cached is None:
@@ -113,6 +130,7 @@ class ProviderRuntime:
     def _drop(self, payload: dict[str, Any]) -> None:
         self._generation += 1
         self._routing.pop(str(payload.get("tenant_id")), None)
+        self._names.pop(str(payload.get("tenant_id")), None)
         live = self._providers.pop(str(payload.get("provider_id")), None)
         if live is not None:
             self._retire(live)

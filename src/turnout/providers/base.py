@@ -19,20 +19,21 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from turnout.errors import CapabilityUnsupported, MalformedResponse, TurnoutError
 from turnout.providers import transport
+from turnout.providers.validation import FieldIssue, validate_provider_settings
 
 if TYPE_CHECKING:
     from turnout.providers.connection import ProviderConnection
     from turnout.providers.specs import Capabilities, ProviderType
-    from turnout.providers.validation import FieldIssue
 
 Message = Mapping[str, Any]
 HEALTH_TIMEOUT_S = 15.0
+_CAPABILITY_LABELS = {"embed": "embeddings", "stream": "streaming"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,7 @@ class LLMProvider(ABC):
         """One complete answer."""
 
     @abstractmethod
-    def stream_generate(self, req: ChatRequest) -> AsyncIterator[StreamEvent]:
+    def stream_generate(self, req: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         """Text deltas, then exactly one `done` event."""
 
     @abstractmethod
@@ -162,16 +163,15 @@ class LLMProvider(ABC):
 
     async def connection_test(self) -> list[str] | None:
         test = self.entry.connection_test
+        timeout_s = min(self.connection.options.timeout_s, HEALTH_TIMEOUT_S)
         if test == "chat_1_token":
-            await self.generate(PING)
+            await self.generate(replace(PING, timeout_s=timeout_s))
             return None
-        payload = await self.get_json(test[1], timeout_s=HEALTH_TIMEOUT_S)
+        payload = await self.get_json(test[1], timeout_s=timeout_s)
         return self.parse_models(payload) if test[1] == self.entry.wire.models_path else None
 
     def validate_config(self) -> list[FieldIssue]:
         """Issues with this connection's settings (empty when usable)."""
-        from turnout.providers.validation import validate_provider_settings
-
         has_key = self.connection.api_key() is not None
         settings = self.connection.as_settings()
         return validate_provider_settings(settings, has_stored_api_key=has_key)
@@ -190,8 +190,10 @@ class LLMProvider(ABC):
         return sorted(str(item["id"]) for item in data if isinstance(item, dict) and "id" in item)
 
     def require(self, capability: str) -> None:
+        """Raise CapabilityUnsupported unless the catalog grants `capability` to this type."""
         if not getattr(self.capabilities, capability):
-            raise CapabilityUnsupported(provider=self.name, capability=capability)
+            label = _CAPABILITY_LABELS.get(capability, capability)
+            raise CapabilityUnsupported(provider=self.name, capability=label)
 
     def timeout_for(self, req: ChatRequest) -> float:
         return req.timeout_s or self.connection.options.timeout_s

@@ -2,7 +2,7 @@
 
 Classification order for an error body (HTTP error, mid-stream error event, or error line):
 1. the vendor's error code / type (`CODE_RULES`) — 429 is not always a rate limit;
-2. for vague statuses only (2xx mid-stream, 400, 404, 409, 413, 422), the message (`MESSAGE_RULES`);
+2. phrases in the message (`MESSAGE_RULES`), for vendors whose codes are generic or absent;
 3. the HTTP status (`STATUS_RULES`), then 5xx → UpstreamServerError, other 4xx → invalid request.
 Exceptions are classified by the first class in their MRO found in `EXCEPTION_RULES`.
 Sources: research/providers.md "Error classification" and each vendor's error-code page.
@@ -33,7 +33,6 @@ from turnout.providers.error_rules import (
     MAPPED_EXCEPTIONS,
     MESSAGE_RULES,
     STATUS_RULES,
-    VAGUE_STATUSES,
     ErrorClass,
 )
 
@@ -124,10 +123,9 @@ def classify(status: int | None, info: ErrorInfo) -> ErrorClass:
     for code in info.codes:
         if (cls := CODE_RULES.get(code.lower())) is not None:
             return cls
-    if status is None or status < 300 or status in VAGUE_STATUSES:
-        for pattern, cls in MESSAGE_RULES:
-            if pattern.search(info.message):
-                return cls
+    for pattern, cls in MESSAGE_RULES:
+        if pattern.search(info.message):
+            return cls
     if status is None or status < 300:
         return UpstreamServerError  # an unexplained error event mid-answer
     if (cls := STATUS_RULES.get(status)) is not None:

@@ -44,7 +44,6 @@ CODE_RULES: Mapping[str, ErrorClass] = {
     "content_filter": ContentFiltered,
     "responsibleaipolicyviolation": ContentFiltered,
     "deploymentnotfound": ModelNotFound,
-    "429": UpstreamRateLimited,  # Azure puts the status in `code` for call-rate limits
     # DashScope (help.aliyun.com/zh/model-studio/error-code)
     "arrearage": QuotaExceeded,
     "datainspectionfailed": ContentFiltered,
@@ -56,6 +55,9 @@ CODE_RULES: Mapping[str, ErrorClass] = {
     "throttling.burstrate": UpstreamRateLimited,
     "accessdenied.unpurchased": UpstreamAuthError,
     "modelnotfound": ModelNotFound,
+    # compatible-mode codes (help.aliyun.com/zh/model-studio/error-code)
+    "limit_requests": UpstreamRateLimited,
+    "limit_burst_rate": UpstreamRateLimited,
     # Zhipu (docs.bigmodel.cn / docs.z.ai api-code): 1000-1004 auth, 1113 arrears, 1211 model,
     # 1261 prompt too long, 1301 unsafe content, 1302/1303/1305 rate, 1304/1308/1310 usage caps
     **{
@@ -77,6 +79,8 @@ CODE_RULES: Mapping[str, ErrorClass] = {
     "tpm_rate_limit_exceeded": UpstreamRateLimited,
     "system_unsafe": ContentFiltered,
     "unsafe_request": ContentFiltered,
+    "tokens_too_long": ContextLengthExceeded,
+    "invalid_model": ModelNotFound,
     "18": UpstreamRateLimited,
     "336501": UpstreamRateLimited,
     "336502": UpstreamRateLimited,
@@ -93,33 +97,79 @@ CODE_RULES: Mapping[str, ErrorClass] = {
     "operationdenied.textillegaldetected": ContentFiltered,
     "authfailure.secretidnotfound": UpstreamAuthError,
     "authfailure.signaturefailure": UpstreamAuthError,
+    "authfailure.invalidauthorization": UpstreamAuthError,
+    "failedoperation.servicestoparrears": QuotaExceeded,
+    "failedoperation.servicenotactivated": UpstreamAuthError,
+    "invalidparametervalue.model": ModelNotFound,
+    # Error `type`s that name the cause when `code` does not (DeepSeek, Anthropic-style gateways)
+    "rate_limit_error": UpstreamRateLimited,
+    "authentication_error": UpstreamAuthError,
+    "invalid_iam_token": UpstreamAuthError,  # Qianfan v2
 }
 
-# Consulted only when the status alone says little; patterns match the upstream message.
+
+def _pattern(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+# When no code matched: phrases vendors use in messages (Ollama sends nothing else), in order.
 MESSAGE_RULES: tuple[tuple[re.Pattern[str], ErrorClass], ...] = (
     (
-        re.compile(
-            r"context[ _-]?(length|window)|maximum context|prompt is too long|"
-            r"input (is )?too long|too many (input )?tokens",
-            re.I,
+        _pattern(
+            r"insufficient[ _](balance|quota)",
+            r"exceeded your current quota",
+            r"arrear",
+            r"out of call volume quota",
+            r"reached your usage limit",
+            r"欠费",
+            r"余额不足",
         ),
-        ContextLengthExceeded,
-    ),
-    (re.compile(r"\bmodel\b.{0,120}?\b(not found|does not exist|not exist)", re.I), ModelNotFound),
-    (
-        re.compile(r"insufficient[ _](balance|quota)|exceeded your current quota|arrear", re.I),
         QuotaExceeded,
     ),
     (
-        re.compile(
-            r"content[ _]filter|content management policy|unsafe content|"
+        _pattern(
+            r"context[ _-]?(length|window)",
+            r"maximum context",
+            r"prompt is too long",
+            r"input (is )?too long",
+            r"too many (input )?tokens",
+            r"tokens? too long",
+            r"range of input length",
+            r"上下文",
+            r"长度超过",
+            r"超长",
+        ),
+        ContextLengthExceeded,
+    ),
+    (
+        _pattern(
+            r"content[ _]filter",
+            r"content (management )?polic",
+            r"unsafe content",
             r"data inspection",
-            re.I,
+            r"flagged as potentially violating",
+            r"content exists risk",
+            r"敏感",
+            r"不安全",
         ),
         ContentFiltered,
     ),
+    (
+        _pattern(r"\bmodel\b.{0,120}?\b(not found|does not exist|not exist)", r"模型不存在"),
+        ModelNotFound,
+    ),
+    (
+        _pattern(
+            r"(invalid|incorrect) api[ _-]?key",
+            r"api key is invalid",
+            r"unauthorized",
+            r"authentication fail",
+            r"invalid subscription key",
+        ),
+        UpstreamAuthError,
+    ),
+    (_pattern(r"rate[ _-]?limit", r"too many requests", r"请求过于频繁"), UpstreamRateLimited),
 )
-VAGUE_STATUSES = frozenset({400, 404, 409, 413, 422})
 
 STATUS_RULES: Mapping[int, ErrorClass] = {
     401: UpstreamAuthError,

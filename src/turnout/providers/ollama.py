@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any
 
-from turnout.errors import CapabilityUnsupported, MalformedResponse, UpstreamConnectionError
+from turnout.errors import (
+    CapabilityUnsupported,
+    MalformedResponse,
+    UpstreamConnectionError,
+    UpstreamInvalidRequest,
+)
 from turnout.providers import transport
 from turnout.providers.base import (
     ChatRequest,
@@ -98,6 +103,11 @@ def parse_ollama_chat(payload: Any, *, provider: str | None, model: str) -> Chat
     )
 
 
+def _delta_text(part: Mapping[str, Any], provider: str | None) -> str:
+    message = part.get("message")
+    return message_text(message.get("content"), provider) if isinstance(message, dict) else ""
+
+
 async def iter_ndjson(chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
     """Non-empty lines of a newline-delimited JSON stream, whatever the chunk boundaries."""
     buffer = b""
@@ -125,7 +135,7 @@ class OllamaProvider(LLMProvider):
         with upstream_errors(self.name):
             return parse_ollama_chat(payload, provider=self.name, model=model)
 
-    async def stream_generate(self, req: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream_generate(self, req: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         model = self._chat_model(req)
         body = build_ollama_body(req, model=model, caps=self.capabilities, stream=True)
         chunks = transport.stream_bytes(
@@ -140,7 +150,7 @@ class OllamaProvider(LLMProvider):
             async with aclosing(iter_ndjson(chunks)) as lines:
                 async for line in lines:
                     part = _object(transport.decode_json(line, provider=self.name), self.name)
-                    text = message_text((part.get("message") or {}).get("content"), self.name)
+                    text = _delta_text(part, self.name)
                     seen = seen or text.strip()
                     if text:
                         yield StreamEvent(delta=text)
@@ -177,7 +187,7 @@ class OllamaProvider(LLMProvider):
             )
             with upstream_errors(self.name):
                 vectors += self._vectors(payload, len(batch))
-            usage += Usage.of(_usage(payload).prompt_tokens, 0)
+            usage += _usage(payload)
         return EmbedResult(vectors, model, len(vectors[0]) if vectors else 0, usage)
 
     def _vectors(self, payload: Any, expected: int) -> list[list[float]]:
@@ -198,5 +208,5 @@ class OllamaProvider(LLMProvider):
     def _chat_model(self, req: ChatRequest) -> str:
         model = req.model or self.connection.chat_model
         if model is None:
-            raise CapabilityUnsupported(provider=self.name, capability="chat")
+            raise UpstreamInvalidRequest("no chat model configured", provider=self.name)
         return model

@@ -4,7 +4,7 @@ DeepSeek and any compatible server. Vendor differences come from the catalog ent
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from typing import Any
 
@@ -45,7 +45,7 @@ class OpenAIDialectProvider(LLMProvider):
         with upstream_errors(self.name):
             return parse_chat_completion(payload, provider=self.name, model=model)
 
-    async def stream_generate(self, req: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream_generate(self, req: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         model = self.chat_model(req)
         body = build_chat_body(req, model=self.body_model(model), entry=self.entry, stream=True)
         chunks = transport.stream_bytes(

@@ -138,10 +138,12 @@ def _token_logprob(item: Mapping[str, Any]) -> TokenLogprob:
 def parse_embeddings(
     payload: Any, *, expected: int, provider: str | None
 ) -> tuple[list[list[float]], Usage]:
+    """Vectors in input order (by `index`); float lists only, so no `encoding_format` is sent."""
     data = payload.get("data") if isinstance(payload, dict) else None
-    if not isinstance(data, list) or len(data) != expected:
+    items = [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+    if len(items) != expected:
         raise MalformedResponse("embedding answer does not match the inputs", provider=provider)
-    ordered = sorted(data, key=lambda item: item.get("index", 0))
+    ordered = sorted(items, key=lambda item: item.get("index", 0))
     vectors = [[float(x) for x in item["embedding"]] for item in ordered]
     return vectors, parse_usage(payload.get("usage")) or Usage()
 

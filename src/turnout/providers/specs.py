@@ -43,12 +43,6 @@ class FieldSpec:
     def help_key(self) -> str | None:
         return f"providers.fields.{self.name}.help" if self.has_help else None
 
-    @property
-    def section(self) -> str | None:
-        """ "options", "extra", "models" for nested fields, None for top-level ones."""
-        head, dot, _ = self.name.partition(".")
-        return head if dot else None
-
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:

@@ -79,7 +79,7 @@ class Authenticator:
             row = await find_active_key(session, credential)
         if row is None:
             raise InvalidCredentials()
-        return Principal(row.tenant_id, Role(row.role), "api_key", row.id, row.name)
+        return Principal(row.tenant_id, Role(row.role), "api_key", row.id, row.name, row.rpm_limit)
 
     async def _load_user(self, credential: str) -> Principal:
         claims = self._tokens.verify(credential)

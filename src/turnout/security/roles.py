@@ -31,6 +31,7 @@ class Principal:
     kind: str  # "user" | "api_key"
     id: str
     name: str
+    rpm_limit: int | None = None
 
     @property
     def user_id(self) -> str | None:

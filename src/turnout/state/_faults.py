@@ -36,8 +36,8 @@ class FaultGate:
         self._next_log_at = float("-inf")
         self._suppressed = 0
 
-    def open(self) -> bool:
-        """Whether the backend may be tried now."""
+    def available(self) -> bool:
+        """Whether the backend may be tried now (no fault in the last moment)."""
         return self._clock() >= self._skip_until
 
     def failed(self, exc: BaseException) -> None:

@@ -89,7 +89,7 @@ class RedisResponseCache:
 
     async def get(self, key: str) -> bytes | None:
         """The value, or None on a miss or a backend fault."""
-        if not self._gate.open():
+        if not self._gate.available():
             return None
         try:
             value = await self._client.get(self._prefix + key)
@@ -104,7 +104,7 @@ class RedisResponseCache:
         if ttl_s <= 0:
             await self.delete(key)
             return
-        if not self._gate.open():
+        if not self._gate.available():
             return
         try:
             await self._client.set(self._prefix + key, value, px=max(1, round(ttl_s * 1000)))
@@ -113,7 +113,7 @@ class RedisResponseCache:
 
     async def delete(self, key: str) -> None:
         """Forget ``key``; a backend fault is ignored (the TTL still bounds staleness)."""
-        if not self._gate.open():
+        if not self._gate.available():
             return
         try:
             await self._client.delete(self._prefix + key)

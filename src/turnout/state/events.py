@@ -227,7 +227,8 @@ class RedisEventBus:
         while True:
             try:
                 await self._read()
-            except BACKEND_FAULTS as exc:
+            # Anything, not just Redis faults: a reader that died would leave this replica deaf.
+            except Exception as exc:
                 self._settled.set()
                 self._gate.failed(exc)
                 await asyncio.sleep(self._reconnect_delay_s)

@@ -141,7 +141,7 @@ class RedisLeaderLock:
 
     async def _call(self, script: AsyncScript, name: str, *args: str | int) -> bool:
         """Run one script against the lock key; a backend fault answers False."""
-        if not self._gate.open():
+        if not self._gate.available():
             return False
         try:
             result = await script(keys=[self._prefix + name], args=list(args))

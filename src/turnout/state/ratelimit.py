@@ -249,7 +249,7 @@ class RedisRateLimiter:
         shortcut = _shortcut(limit, window_s, cost)
         if shortcut is not None:
             return shortcut
-        if not self._gate.open():
+        if not self._gate.available():
             return RateDecision(True, limit - cost, 0.0)
         window_us, bucket_us = _geometry(window_s, self._buckets)
         args = [limit, window_us, bucket_us, cost]

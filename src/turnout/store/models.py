@@ -77,6 +77,8 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(16))
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Requests per minute this key may make (NULL: no limit of its own).
+    rpm_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_by_user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = _created()
     last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -16,7 +16,12 @@ async def create_key(
     body: ApiKeyCreate, principal: CurrentAdmin, session: SessionDep
 ) -> ApiKeyCreated:
     row, plaintext = await api_keys.create_api_key(
-        session, tenant_id=principal.tenant_id, name=body.name, role=body.role, principal=principal
+        session,
+        tenant_id=principal.tenant_id,
+        name=body.name,
+        role=body.role,
+        principal=principal,
+        rpm_limit=body.rpm_limit,
     )
     await session.commit()
     return ApiKeyCreated(id=row.id, name=row.name, role=row.role, prefix=row.prefix, key=plaintext)

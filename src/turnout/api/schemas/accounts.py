@@ -57,6 +57,7 @@ class UserUpdate(BaseModel):
 class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     role: Role = Role.MEMBER
+    rpm_limit: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class ApiKeyCreated(BaseModel):
@@ -73,6 +74,7 @@ class ApiKeyPublic(BaseModel):
     name: str
     role: Role
     prefix: str
+    rpm_limit: int | None = None
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None

@@ -1,0 +1,87 @@
+"""Usage rows, buffered in memory and written in batches: no database round trip per request.
+
+A failed write puts the rows back and tries again later, so a database outage delays rows but
+never drops them; `close()` flushes what is left at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from turnout.store.models import UsageLog
+from turnout.store.types import new_id, utcnow
+
+log = logging.getLogger("turnout.usage")
+FLUSH_INTERVAL_S = 1.0
+BATCH_SIZE = 1000
+SHUTDOWN_ATTEMPTS = 5
+
+
+class UsageRecorder:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, flush_interval_s: float = FLUSH_INTERVAL_S
+    ) -> None:
+        self._sessions = sessions
+        self._interval = flush_interval_s
+        self._pending: deque[dict[str, Any]] = deque()
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def record(self, **row: Any) -> None:
+        """Queue one usage row (columns of UsageLog); never blocks, never fails."""
+        row.setdefault("id", new_id())
+        row.setdefault("created_at", utcnow())
+        self._pending.append(row)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="turnout-usage-flusher")
+
+    async def flush(self) -> int:
+        """Write everything queued so far; on failure the rows stay queued. Returns rows written."""
+        async with self._lock:
+            written = 0
+            while self._pending:
+                batch = [self._pending.popleft() for _ in range(min(BATCH_SIZE, len(self._pending)))]
+                try:
+                    async with self._sessions() as session:
+                        await session.execute(insert(UsageLog), batch)
+                        await session.commit()
+                except Exception:
+                    self._pending.extendleft(reversed(batch))
+                    raise
+                written += len(batch)
+            return written
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for attempt in range(1, SHUTDOWN_ATTEMPTS + 1):
+            try:
+                await self.flush()
+                return
+            except Exception:
+                log.warning("usage flush at shutdown failed (attempt %d)", attempt, exc_info=True)
+                await asyncio.sleep(0.2 * attempt)
+        log.error("%d usage rows could not be written at shutdown", len(self._pending))
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await self.flush()
+            except Exception:  # the database may be down: keep the rows, try again next tick
+                log.warning("usage flush failed; %d rows kept for the next try", len(self._pending),
+                            exc_info=True)
