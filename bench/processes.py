@@ -169,11 +169,22 @@ def rss_kib(pid: int) -> int:
     return int(value.split()[0]) if value else 0
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace")
+
+
 def server_rss(pid: int) -> dict[int, int]:
-    """VmRSS in KiB of every Python process in the tree of `pid` (the `uv` launcher excluded)."""
-    out: dict[int, int] = {}
-    for member in process_tree(pid):
-        name = _status_field(member, "Name") or ""
-        if name.startswith("python") or name.startswith("turnout"):
-            out[member] = rss_kib(member)
-    return out
+    """VmRSS in KiB of the processes that serve requests in the tree of `pid`.
+
+    With several workers these are uvicorn's spawned worker processes (the supervisor and the
+    multiprocessing resource tracker hold no request state and are left out); with one worker it
+    is the `turnout serve` process itself. The `uv` launcher is never counted.
+    """
+    python = [p for p in process_tree(pid) if (_status_field(p, "Name") or "") != "uv"]
+    workers = [p for p in python if "multiprocessing.spawn" in _cmdline(p)]
+    serving = workers or [p for p in python if "resource_tracker" not in _cmdline(p)]
+    return {p: rss_kib(p) for p in serving}

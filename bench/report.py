@@ -186,7 +186,7 @@ def markdown_report(measurements: list[Measurement], soak: SoakResult | None,
                for c in checks(measurements, soak))
     if soak is not None:
         out.extend(["", f"## Soak ({soak.workers} workers, 50 connections, 0 ms upstream)", "",
-                    "| t (s) | RSS of Turnout processes (MiB) |", "|---:|---:|"])
+                    "| t (s) | RSS of the Turnout worker processes (MiB) |", "|---:|---:|"])
         out.extend(f"| {at:.0f} | {kib / 1024:.1f} |" for at, kib in soak.samples)
         if soak.result is not None:
             r = soak.result

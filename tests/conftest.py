@@ -102,6 +102,7 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     services: Services | None = request.getfixturevalue("services") if uses_app else None
     yield
     if services is not None:
+        await services.usage.flush()
         async with services.sessions() as session:
             for table in reversed(Base.metadata.sorted_tables):
                 await session.execute(delete(table))
@@ -121,6 +122,28 @@ def _reset_upstream(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if server is not None:
         server.reset()
+
+
+@pytest.fixture(scope="session")
+async def live_url(app: FastAPI) -> AsyncIterator[str]:
+    """The session app served over real HTTP by uvicorn on a free loopback port."""
+    import asyncio
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _inbound_id(scope) or uuid.uuid4().hex
+        request_id = _inbound_id(scope) or str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = request_id
         encoded = request_id.encode("latin-1")
 

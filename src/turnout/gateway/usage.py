@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from turnout.store.models import UsageLog
@@ -54,14 +55,33 @@ class UsageRecorder:
             while self._pending:
                 batch = [self._pending.popleft() for _ in range(min(BATCH_SIZE, len(self._pending)))]
                 try:
-                    async with self._sessions() as session:
-                        await session.execute(insert(UsageLog), batch)
-                        await session.commit()
+                    written += await self._write(batch)
                 except Exception:
                     self._pending.extendleft(reversed(batch))
                     raise
-                written += len(batch)
             return written
+
+    async def _write(self, batch: list[dict[str, Any]]) -> int:
+        try:
+            async with self._sessions() as session:
+                await session.execute(insert(UsageLog), batch)
+                await session.commit()
+            return len(batch)
+        except IntegrityError:
+            # One row can never be stored (its tenant was deleted meanwhile): store the others.
+            return await self._write_one_by_one(batch)
+
+    async def _write_one_by_one(self, batch: list[dict[str, Any]]) -> int:
+        written = 0
+        for row in batch:
+            try:
+                async with self._sessions() as session:
+                    await session.execute(insert(UsageLog), [row])
+                    await session.commit()
+                written += 1
+            except IntegrityError:
+                log.error("usage row %s refused by the database (tenant gone?)", row["id"])
+        return written
 
     async def close(self) -> None:
         if self._task is not None:
