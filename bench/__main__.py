@@ -21,7 +21,17 @@ from types import FrameType
 from bench import report
 from bench.machine import describe
 from bench.processes import Managed, ProcessSet, free_port, wait_ready
-from bench.scenarios import CHAT, CHAT_PATH, GENERATE, GENERATE_PATH, Runner, SoakResult
+from bench.scenarios import (
+    CHAT,
+    CHAT_PATH,
+    GENERATE,
+    GENERATE_PATH,
+    Runner,
+    SoakResult,
+    chat_load,
+    generate_load,
+    preflight,
+)
 from bench.setup import TurnoutSetup, configure_turnout, route_exists, set_upstream_delay
 from bench.wrk import Wrk, WrkMissing, ensure_wrk, wrk_version
 
@@ -99,15 +109,26 @@ class Bench:
         return server, url
 
     def gateway_targets(self, setup: TurnoutSetup) -> list[str]:
+        """The gateway endpoints this Turnout serves and answers correctly (checked once)."""
         targets = []
-        for target, path in ((GENERATE, GENERATE_PATH), (CHAT, CHAT_PATH)):
-            if route_exists(setup.base_url, "POST", path, setup.api_key):
-                targets.append(target)
-            else:
-                note = f"{path} is not served by this Turnout build: not measured."
-                if note not in self.notes:
-                    self.notes.append(note)
+        loads = {GENERATE: (GENERATE_PATH, generate_load(setup)),
+                 CHAT: (CHAT_PATH, chat_load(setup))}
+        for target, (path, load) in loads.items():
+            if not route_exists(setup.base_url, "POST", path, setup.api_key):
+                self.note(f"{path} is not served by this Turnout build: not measured.")
+                continue
+            try:
+                preflight(load)
+            except RuntimeError as exc:
+                self.note(f"{path} failed its check request, not measured: {exc}")
+                continue
+            targets.append(target)
         return targets
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+            print("note:", text, flush=True)
 
     def run(self) -> tuple[list[report.Measurement], SoakResult | None, dict[str, object]]:
         args = self.args
@@ -124,13 +145,16 @@ class Bench:
             runner.load_matrix(setup, workers, args.delay_list, targets)
             runner.sequential(setup, workers, targets)
             if GENERATE in targets:
-                runner.cache(setup, workers)
+                second = runner.cache(setup, workers)
+                if second.get("cached") is not True:
+                    self.note(f"{workers}w: a repeated temperature-0 generate answered "
+                              f"cached={second.get('cached')!r}; the cache-hit row may be misses.")
             if workers == args.soak_workers and args.soak_minutes > 0 and GENERATE in targets:
                 soak = self.soak(runner, setup, server, workers)
             self.procs.stop(server)
         if args.soak_minutes > 0 and soak is None:
-            self.notes.append("soak not run (needs /api/v1/llm/generate and "
-                              f"--soak-workers {args.soak_workers} among --workers).")
+            self.note("soak not run (needs /api/v1/llm/generate and "
+                      f"--soak-workers {args.soak_workers} among --workers).")
         set_upstream_delay(upstream_url, 0)
         return runner.measurements, soak, machine
 

@@ -140,3 +140,43 @@ async def test_a_change_on_one_replica_is_seen_by_another_within_a_second(
                 break
             await asyncio.sleep(0.01)
         assert seen.adapter.connection.options.timeout_s == 42
+
+
+_switch_world: dict = {}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(targets=st.lists(st.sampled_from(["valid", "disabled", "foreign", "missing"]), min_size=1, max_size=4),
+       via=st.sampled_from(["activate", "routing"]))
+async def test_property_06_provider_switching_validation(client, services, upstream, targets, via):
+    if not _switch_world:
+        tenant, other = await build_tenant(services), await build_tenant(services)
+        ids = {}
+        for kind, owner, extra in (("valid", tenant, {}), ("valid2", tenant, {}),
+                                   ("disabled", tenant, {"enabled": False}), ("foreign", other, {})):
+            body = payload_for("openai", upstream, **extra)
+            ids[kind] = (await client.post("/admin/config/llm", json=body, headers=owner.headers())).json()["id"]
+        ids["missing"] = "00000000-0000-0000-0000-000000000000"
+        _switch_world.update(tenant=tenant, ids=ids)
+    tenant, ids = _switch_world["tenant"], _switch_world["ids"]
+    for kind in targets:
+        target = ids["valid2"] if kind == "valid" and _switch_world.get("last") == ids["valid"] else ids[kind]
+        before = (await client.get("/api/v1/llm/routing", headers=tenant.headers())).json()
+        if via == "activate":
+            response = await client.post(f"/api/v1/llm/providers/{target}/activate", headers=tenant.headers())
+        else:
+            response = await client.put("/api/v1/llm/routing", json={"active_provider_id": target},
+                                        headers=tenant.headers())
+        after = (await client.get("/api/v1/llm/routing", headers=tenant.headers())).json()
+        if kind == "valid":
+            assert response.status_code == 200
+            assert after["active_provider_id"] == target
+            _switch_world["last"] = target
+        else:
+            assert response.status_code in (404, 409, 422), (kind, via, response.text)
+            assert after == before
+
+
+@pytest.fixture(autouse=True)
+def _fresh_switch_world():
+    _switch_world.clear()
