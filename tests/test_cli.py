@@ -157,8 +157,11 @@ def test_serve_bootstraps_an_admin_and_serves_the_api(tmp_path):
 def test_fake_upstream_command_serves_every_dialect(tmp_path):
     port = free_port()
     process = subprocess.Popen(
-        [*TURNOUT, "fake-upstream", "--port", str(port)], env=_env(tmp_path),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [*TURNOUT, "fake-upstream", "--port", str(port)],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -169,9 +172,11 @@ def test_fake_upstream_command_serves_every_dialect(tmp_path):
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        reply = httpx.post(f"{url}/openai/v1/chat/completions",
-                           headers={"Authorization": "Bearer sk-demo"},
-                           json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
+        reply = httpx.post(
+            f"{url}/openai/v1/chat/completions",
+            headers={"Authorization": "Bearer sk-demo"},
+            json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+        )
         assert reply.json()["choices"][0]["message"]["content"] == "echo: hi"
         tags = httpx.get(f"{url}/ollama/api/tags")
         assert tags.status_code == 200 and "models" in tags.json()

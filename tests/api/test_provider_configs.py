@@ -66,8 +66,12 @@ async def test_every_type_is_configured_tested_and_answers_through_its_adapter(
     assert result.usage.prompt_tokens > 0
 
     if CATALOG[provider_type].capabilities.stream:
-        events = [e async for e in live.adapter.stream_generate(
-            ChatRequest(messages=({"role": "user", "content": "one two three"},)))]
+        events = [
+            e
+            async for e in live.adapter.stream_generate(
+                ChatRequest(messages=({"role": "user", "content": "one two three"},))
+            )
+        ]
         text = "".join(e.delta or "" for e in events)
         assert text == "echo: one two three"
     if CATALOG[provider_type].capabilities.embed:
@@ -76,7 +80,9 @@ async def test_every_type_is_configured_tested_and_answers_through_its_adapter(
 
 
 async def test_connection_test_reports_a_rejected_key(client, tenant, upstream):
-    created = await create(client, tenant, payload_for("openai", upstream, api_key="bad-key-123456"))
+    created = await create(
+        client, tenant, payload_for("openai", upstream, api_key="bad-key-123456")
+    )
     tested = await client.post(
         f"/admin/config/llm/{created['id']}/test",
         headers=tenant.headers() | {"Accept-Language": "zh-CN"},
@@ -86,11 +92,17 @@ async def test_connection_test_reports_a_rejected_key(client, tenant, upstream):
     assert body["message"] == "提供商拒绝了所配置的 API 密钥。"
 
 
-async def test_invalid_config_is_refused_field_by_field_and_nothing_is_stored(client, tenant, services):
+async def test_invalid_config_is_refused_field_by_field_and_nothing_is_stored(
+    client, tenant, services
+):
     response = await client.post(
         "/admin/config/llm",
-        json={"name": "", "provider_type": "azure_openai", "deployment_mode": "local",
-              "options": {"timeout_s": -1}},
+        json={
+            "name": "",
+            "provider_type": "azure_openai",
+            "deployment_mode": "local",
+            "options": {"timeout_s": -1},
+        },
         headers=tenant.headers(),
     )
     assert response.status_code == 422
@@ -108,7 +120,9 @@ async def test_unknown_provider_type_is_a_field_error(client, tenant):
     assert response.json()["error"]["details"]["fields"][0]["field"] == "provider_type"
 
 
-async def test_update_keeps_the_stored_key_unless_a_new_one_is_sent(client, tenant, upstream, services):
+async def test_update_keeps_the_stored_key_unless_a_new_one_is_sent(
+    client, tenant, upstream, services
+):
     body = payload_for("deepseek", upstream)
     created = await create(client, tenant, body)
     renamed = await client.put(
@@ -120,7 +134,8 @@ async def test_update_keeps_the_stored_key_unless_a_new_one_is_sent(client, tena
     assert live.adapter.connection.api_key() == body["api_key"]
 
     rekeyed = await client.put(
-        f"/admin/config/llm/{created['id']}", json={"api_key": "sk-new-0000000000009999"},
+        f"/admin/config/llm/{created['id']}",
+        json={"api_key": "sk-new-0000000000009999"},
         headers=tenant.headers(),
     )
     assert rekeyed.json()["api_key"] == "sk-…9999"
@@ -138,8 +153,12 @@ async def test_active_provider_cannot_be_deleted(client, tenant, upstream):
     refused = await client.delete(f"/admin/config/llm/{active['id']}", headers=tenant.headers())
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "ACTIVE_PROVIDER_DELETE"
-    assert (await client.get(f"/admin/config/llm/{active['id']}", headers=tenant.headers())).status_code == 200
-    assert (await client.delete(f"/admin/config/llm/{spare['id']}", headers=tenant.headers())).status_code == 204
+    assert (
+        await client.get(f"/admin/config/llm/{active['id']}", headers=tenant.headers())
+    ).status_code == 200
+    assert (
+        await client.delete(f"/admin/config/llm/{spare['id']}", headers=tenant.headers())
+    ).status_code == 204
 
 
 @pytest.mark.parametrize(
@@ -151,8 +170,13 @@ async def test_active_provider_cannot_be_deleted(client, tenant, upstream):
     ],
 )
 async def test_outbound_guard_refuses_internal_targets(client, tenant, url, mode, reason):
-    body = {"name": "ssrf", "provider_type": "openai_compatible", "deployment_mode": mode,
-            "base_url": url, "models": {"chat": "m"}}
+    body = {
+        "name": "ssrf",
+        "provider_type": "openai_compatible",
+        "deployment_mode": mode,
+        "base_url": url,
+        "models": {"chat": "m"},
+    }
     response = await client.post("/admin/config/llm", json=body, headers=tenant.headers())
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "OUTBOUND_URL_BLOCKED"
@@ -169,8 +193,11 @@ async def test_provider_key_never_appears_in_database_logs_or_responses(
     responses.append(str(created))
     for path in (f"/admin/config/llm/{created['id']}", "/admin/config/llm", "/api/v1/audit"):
         responses.append((await client.get(path, headers=tenant.headers())).text)
-    responses.append((await client.post(f"/admin/config/llm/{created['id']}/test",
-                                        headers=tenant.headers())).text)
+    responses.append(
+        (
+            await client.post(f"/admin/config/llm/{created['id']}/test", headers=tenant.headers())
+        ).text
+    )
     assert not [text for text in responses if key in text]
     assert key not in caplog.text
     async with services.sessions() as session:
@@ -183,11 +210,13 @@ async def test_provider_key_never_appears_in_database_logs_or_responses(
 
 async def test_other_tenant_cannot_see_or_touch_configs(client, tenant, other_tenant, upstream):
     created = await create(client, tenant, payload_for("openai", upstream))
-    for method, path in [("GET", f"/admin/config/llm/{created['id']}"),
-                         ("PUT", f"/admin/config/llm/{created['id']}"),
-                         ("DELETE", f"/admin/config/llm/{created['id']}"),
-                         ("POST", f"/admin/config/llm/{created['id']}/test"),
-                         ("POST", f"/api/v1/llm/providers/{created['id']}/activate")]:
+    for method, path in [
+        ("GET", f"/admin/config/llm/{created['id']}"),
+        ("PUT", f"/admin/config/llm/{created['id']}"),
+        ("DELETE", f"/admin/config/llm/{created['id']}"),
+        ("POST", f"/admin/config/llm/{created['id']}/test"),
+        ("POST", f"/api/v1/llm/providers/{created['id']}/activate"),
+    ]:
         response = await client.request(method, path, json={}, headers=other_tenant.headers())
         assert response.status_code == 404, (method, path, response.text)
     assert (await client.get("/admin/config/llm", headers=other_tenant.headers())).json() == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 
 import pytest
@@ -27,8 +26,11 @@ async def test_property_05_deployment_mode_preservation(client, services, upstre
     created = (await client.post("/admin/config/llm", json=body, headers=tenant.headers())).json()
     assert created["deployment_mode"] == mode, created
     if rename:
-        updated = await client.put(f"/admin/config/llm/{created['id']}",
-                                   json={"name": body["name"] + "-2"}, headers=tenant.headers())
+        updated = await client.put(
+            f"/admin/config/llm/{created['id']}",
+            json={"name": body["name"] + "-2"},
+            headers=tenant.headers(),
+        )
         assert updated.json()["deployment_mode"] == mode
     listed = (await client.get("/admin/config/llm", headers=tenant.headers())).json()
     assert {c["id"]: c["deployment_mode"] for c in listed}[created["id"]] == mode
@@ -38,12 +40,18 @@ async def test_property_05_deployment_mode_preservation(client, services, upstre
 
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(count=st.integers(2, 4), data=st.data())
-async def test_property_16_active_provider_deletion_prevention(client, services, upstream, count, data):
+async def test_property_16_active_provider_deletion_prevention(
+    client, services, upstream, count, data
+):
     tenant = await _tenant(services)
     ids = []
     for _ in range(count):
         body = payload_for("openai", upstream)
-        ids.append((await client.post("/admin/config/llm", json=body, headers=tenant.headers())).json()["id"])
+        ids.append(
+            (await client.post("/admin/config/llm", json=body, headers=tenant.headers())).json()[
+                "id"
+            ]
+        )
     active = data.draw(st.sampled_from(ids), label="active")
     await client.post(f"/api/v1/llm/providers/{active}/activate", headers=tenant.headers())
     victim = data.draw(st.sampled_from(ids), label="delete")
@@ -74,20 +82,48 @@ def _fresh():
     _tenant_cache.clear()
 
 
-async def test_routing_refuses_missing_disabled_and_foreign_providers(client, tenant, other_tenant, upstream):
-    mine = (await client.post("/admin/config/llm", json=payload_for("openai", upstream), headers=tenant.headers())).json()
-    off = (await client.post("/admin/config/llm", json=payload_for("qwen", upstream, enabled=False), headers=tenant.headers())).json()
-    theirs = (await client.post("/admin/config/llm", json=payload_for("openai", upstream), headers=other_tenant.headers())).json()
-    ok = await client.put("/api/v1/llm/routing", json={"active_provider_id": mine["id"]}, headers=tenant.headers())
+async def test_routing_refuses_missing_disabled_and_foreign_providers(
+    client, tenant, other_tenant, upstream
+):
+    mine = (
+        await client.post(
+            "/admin/config/llm", json=payload_for("openai", upstream), headers=tenant.headers()
+        )
+    ).json()
+    off = (
+        await client.post(
+            "/admin/config/llm",
+            json=payload_for("qwen", upstream, enabled=False),
+            headers=tenant.headers(),
+        )
+    ).json()
+    theirs = (
+        await client.post(
+            "/admin/config/llm",
+            json=payload_for("openai", upstream),
+            headers=other_tenant.headers(),
+        )
+    ).json()
+    ok = await client.put(
+        "/api/v1/llm/routing", json={"active_provider_id": mine["id"]}, headers=tenant.headers()
+    )
     assert ok.status_code == 200
-    for body in ({"active_provider_id": theirs["id"]},
-                 {"active_provider_id": off["id"]},
-                 {"active_provider_id": mine["id"], "fallback_provider_ids": [mine["id"]]},
-                 {"active_provider_id": "no-such-id"}):
+    for body in (
+        {"active_provider_id": theirs["id"]},
+        {"active_provider_id": off["id"]},
+        {"active_provider_id": mine["id"], "fallback_provider_ids": [mine["id"]]},
+        {"active_provider_id": "no-such-id"},
+    ):
         refused = await client.put("/api/v1/llm/routing", json=body, headers=tenant.headers())
         assert refused.status_code == 422, body
-    assert (await client.post(f"/api/v1/llm/providers/{off['id']}/activate", headers=tenant.headers())).status_code == 409
-    assert (await client.post(f"/api/v1/llm/providers/{theirs['id']}/activate", headers=tenant.headers())).status_code == 404
+    assert (
+        await client.post(f"/api/v1/llm/providers/{off['id']}/activate", headers=tenant.headers())
+    ).status_code == 409
+    assert (
+        await client.post(
+            f"/api/v1/llm/providers/{theirs['id']}/activate", headers=tenant.headers()
+        )
+    ).status_code == 404
     routing = (await client.get("/api/v1/llm/routing", headers=tenant.headers())).json()
     assert routing == {"active_provider_id": mine["id"], "fallback_provider_ids": []}
 
@@ -102,17 +138,42 @@ async def test_methods_lists_every_type_localised(client):
 
 
 async def test_model_registry_merges_builtin_and_tenant_entries(client, tenant, other_tenant):
-    builtin = (await client.get("/api/v1/llm/models", params={"provider_type": "deepseek"},
-                                headers=tenant.headers())).json()
+    builtin = (
+        await client.get(
+            "/api/v1/llm/models", params={"provider_type": "deepseek"}, headers=tenant.headers()
+        )
+    ).json()
     assert builtin and all(m["builtin"] for m in builtin)
-    added = await client.post("/api/v1/llm/models", json={
-        "provider_type": "deepseek", "model": "deepseek-custom", "input_price_per_1k": 0.001,
-        "output_price_per_1k": 0.002, "context_window": 64000}, headers=tenant.headers())
+    added = await client.post(
+        "/api/v1/llm/models",
+        json={
+            "provider_type": "deepseek",
+            "model": "deepseek-custom",
+            "input_price_per_1k": 0.001,
+            "output_price_per_1k": 0.002,
+            "context_window": 64000,
+        },
+        headers=tenant.headers(),
+    )
     assert added.status_code == 201
-    duplicate = await client.post("/api/v1/llm/models", json={"provider_type": "deepseek", "model": "deepseek-custom"}, headers=tenant.headers())
+    duplicate = await client.post(
+        "/api/v1/llm/models",
+        json={"provider_type": "deepseek", "model": "deepseek-custom"},
+        headers=tenant.headers(),
+    )
     assert duplicate.status_code == 422
-    mine = (await client.get("/api/v1/llm/models", params={"provider_type": "deepseek"}, headers=tenant.headers())).json()
-    theirs = (await client.get("/api/v1/llm/models", params={"provider_type": "deepseek"}, headers=other_tenant.headers())).json()
+    mine = (
+        await client.get(
+            "/api/v1/llm/models", params={"provider_type": "deepseek"}, headers=tenant.headers()
+        )
+    ).json()
+    theirs = (
+        await client.get(
+            "/api/v1/llm/models",
+            params={"provider_type": "deepseek"},
+            headers=other_tenant.headers(),
+        )
+    ).json()
     assert "deepseek-custom" in {m["model"] for m in mine}
     assert "deepseek-custom" not in {m["model"] for m in theirs}
 
@@ -131,8 +192,11 @@ async def test_a_change_on_one_replica_is_seen_by_another_within_a_second(
         runtime_b = replica_b.state.services.runtime
         seen = await runtime_b.provider(tenant_id=tenant.id, provider_id=created["id"])
         assert seen.adapter.connection.options.timeout_s == 5
-        await client.put(f"/admin/config/llm/{created['id']}", json={"options": {"timeout_s": 42}},
-                         headers=tenant.headers())
+        await client.put(
+            f"/admin/config/llm/{created['id']}",
+            json={"options": {"timeout_s": 42}},
+            headers=tenant.headers(),
+        )
         changed_at = time.monotonic()
         while time.monotonic() - changed_at < 1.0:
             seen = await runtime_b.provider(tenant_id=tenant.id, provider_id=created["id"])
@@ -146,27 +210,44 @@ _switch_world: dict = {}
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
-@given(targets=st.lists(st.sampled_from(["valid", "disabled", "foreign", "missing"]), min_size=1, max_size=4),
-       via=st.sampled_from(["activate", "routing"]))
+@given(
+    targets=st.lists(
+        st.sampled_from(["valid", "disabled", "foreign", "missing"]), min_size=1, max_size=4
+    ),
+    via=st.sampled_from(["activate", "routing"]),
+)
 async def test_property_06_provider_switching_validation(client, services, upstream, targets, via):
     if not _switch_world:
         tenant, other = await build_tenant(services), await build_tenant(services)
         ids = {}
-        for kind, owner, extra in (("valid", tenant, {}), ("valid2", tenant, {}),
-                                   ("disabled", tenant, {"enabled": False}), ("foreign", other, {})):
+        for kind, owner, extra in (
+            ("valid", tenant, {}),
+            ("valid2", tenant, {}),
+            ("disabled", tenant, {"enabled": False}),
+            ("foreign", other, {}),
+        ):
             body = payload_for("openai", upstream, **extra)
-            ids[kind] = (await client.post("/admin/config/llm", json=body, headers=owner.headers())).json()["id"]
+            ids[kind] = (
+                await client.post("/admin/config/llm", json=body, headers=owner.headers())
+            ).json()["id"]
         ids["missing"] = "00000000-0000-0000-0000-000000000000"
         _switch_world.update(tenant=tenant, ids=ids)
     tenant, ids = _switch_world["tenant"], _switch_world["ids"]
     for kind in targets:
-        target = ids["valid2"] if kind == "valid" and _switch_world.get("last") == ids["valid"] else ids[kind]
+        target = (
+            ids["valid2"]
+            if kind == "valid" and _switch_world.get("last") == ids["valid"]
+            else ids[kind]
+        )
         before = (await client.get("/api/v1/llm/routing", headers=tenant.headers())).json()
         if via == "activate":
-            response = await client.post(f"/api/v1/llm/providers/{target}/activate", headers=tenant.headers())
+            response = await client.post(
+                f"/api/v1/llm/providers/{target}/activate", headers=tenant.headers()
+            )
         else:
-            response = await client.put("/api/v1/llm/routing", json={"active_provider_id": target},
-                                        headers=tenant.headers())
+            response = await client.put(
+                "/api/v1/llm/routing", json={"active_provider_id": target}, headers=tenant.headers()
+            )
         after = (await client.get("/api/v1/llm/routing", headers=tenant.headers())).json()
         if kind == "valid":
             assert response.status_code == 200

@@ -72,13 +72,18 @@ class StubRuntime:
     """Providers and routing held in memory, as ProviderRuntime would serve them."""
 
     providers: dict[str, LiveProvider] = field(default_factory=dict)
-    routing_: Routing = Routing(None, ())
+    routing_: Routing = field(default_factory=lambda: Routing(None, ()))
 
     def add(self, name: str, **options: Any) -> ScriptedProvider:
         adapter = ScriptedProvider(name)
         self.providers[name] = LiveProvider(
-            id=name, tenant_id="t", name=name, provider_type="openai", enabled=True,
-            options={"timeout_s": 5, "max_retries": 2} | options, adapter=adapter,
+            id=name,
+            tenant_id="t",
+            name=name,
+            provider_type="openai",
+            enabled=True,
+            options={"timeout_s": 5, "max_retries": 2} | options,
+            adapter=adapter,
         )
         return adapter
 
@@ -115,8 +120,10 @@ class FreePrices:
 def switcher_for(runtime: StubRuntime, **overrides: Any) -> tuple[Switcher, MemoryUsage]:
     usage = MemoryUsage()
     deps = GatewayDeps(
-        cache=MemoryResponseCache(), limits=Limits(MemoryRateLimiter()),
-        circuit=CircuitBreaker(failure_threshold=1000), usage=usage,  # type: ignore[arg-type]
+        cache=MemoryResponseCache(),
+        limits=Limits(MemoryRateLimiter()),
+        circuit=CircuitBreaker(failure_threshold=1000),
+        usage=usage,  # type: ignore[arg-type]
         prices=FreePrices(),  # type: ignore[arg-type]
         retry=RetryPolicy(base_delay_s=0.0, max_delay_s=0.0),
     )

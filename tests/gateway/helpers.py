@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tests.api.test_provider_configs import payload_for
 from tests.conftest import TenantFixture
+
 from turnout.fakeupstream import FakeUpstream
 from turnout.security.roles import Role
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.gateway.helpers import ask, providers
+
 from turnout.fakeupstream import PRESETS, Fault
 
 PRIMARY = ("openai",)
@@ -47,15 +47,23 @@ async def _failover(client, tenant, upstream, fault: Fault, code: str, retried: 
     assert {a["code"] for a in failed} == {code}
     assert all(a["status"] == "error" for a in failed)
     assert len(failed) == (3 if retried else 1)
-    assert body["attempts"][-1] == body["attempts"][-1] | {"provider_id": setup.ids["qwen"], "status": "ok"}
+    assert body["attempts"][-1] == body["attempts"][-1] | {
+        "provider_id": setup.ids["qwen"],
+        "status": "ok",
+    }
 
 
 @pytest.mark.parametrize("preset", sorted(PRESET_CODES))
 async def test_error_presets_fail_over(client, tenant, upstream, preset):
     code, retried = PRESET_CODES[preset]
-    await _failover(client, tenant, upstream, Fault(error=preset, flavors=PRIMARY,
-                                                    retry_after_s=0.01 if retried else None),
-                    code, retried)
+    await _failover(
+        client,
+        tenant,
+        upstream,
+        Fault(error=preset, flavors=PRIMARY, retry_after_s=0.01 if retried else None),
+        code,
+        retried,
+    )
 
 
 @pytest.mark.parametrize("name", sorted(RAW_FAULTS))
@@ -87,14 +95,19 @@ async def test_when_every_provider_fails_each_attempt_is_reported(client, tenant
     assert all(a["message"] for a in attempts)
 
 
-async def test_a_provider_that_keeps_failing_is_skipped_for_a_cooldown(client, tenant, upstream, services):
+async def test_a_provider_that_keeps_failing_is_skipped_for_a_cooldown(
+    client, tenant, upstream, services
+):
     setup = await providers(client, tenant, upstream, "openai", "qwen", max_retries=0)
     upstream.set_fault(Fault(status=500, flavors=PRIMARY))
     for _ in range(services.switcher.deps.circuit.failure_threshold):
         await client.post("/api/v1/llm/generate", json=ask(), headers=setup.member())
     calls = sum(1 for r in upstream.requests if r.flavor == "openai")
     response = await client.post("/api/v1/llm/generate", json=ask(), headers=setup.member())
-    assert response.json()["attempts"][0] | {"code": "CIRCUIT_OPEN", "status": "skipped"} == response.json()["attempts"][0]
+    assert (
+        response.json()["attempts"][0] | {"code": "CIRCUIT_OPEN", "status": "skipped"}
+        == response.json()["attempts"][0]
+    )
     assert sum(1 for r in upstream.requests if r.flavor == "openai") == calls
     services.switcher.deps.circuit.reset(setup.ids["openai"])
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import httpx
 from sqlalchemy import func, select
-
 from tests.conftest import build_tenant
 from tests.gateway.helpers import ask, providers
+
 from turnout.app import create_app
 from turnout.fakeupstream import Fault
 from turnout.state.cache import RedisResponseCache
@@ -22,13 +23,18 @@ async def test_saturated_provider_sends_requests_to_the_next_candidate(client, t
     second = (await client.post("/api/v1/llm/generate", json=ask(), headers=setup.member())).json()
     assert first["provider_id"] == setup.ids["openai"]
     assert second["provider_id"] == setup.ids["qwen"]
-    assert second["attempts"][0]["code"] == "RATE_LIMITED" and second["attempts"][0]["status"] == "skipped"
+    assert (
+        second["attempts"][0]["code"] == "RATE_LIMITED"
+        and second["attempts"][0]["status"] == "skipped"
+    )
 
 
 async def test_nothing_can_serve_gives_rate_limited_with_retry_after(client, tenant, upstream):
     setup = await providers(client, tenant, upstream, "openai", rpm=1)
     await client.post("/api/v1/llm/generate", json=ask(), headers=setup.member())
-    response = await client.post("/api/v1/llm/generate", json=ask(deadline_s=1), headers=setup.member())
+    response = await client.post(
+        "/api/v1/llm/generate", json=ask(deadline_s=1), headers=setup.member()
+    )
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "RATE_LIMITED"
     # The window is 60 s, counted in 3 s buckets: the slot frees within 63 s.
@@ -38,16 +44,26 @@ async def test_nothing_can_serve_gives_rate_limited_with_retry_after(client, ten
 async def test_tokens_per_minute_limit(client, tenant, upstream):
     setup = await providers(client, tenant, upstream, "openai", tpm=50)
     long_text = "word " * 400  # about 500 tokens by the estimate
-    response = await client.post("/api/v1/llm/generate", json=ask(long_text, deadline_s=1), headers=setup.member())
+    response = await client.post(
+        "/api/v1/llm/generate", json=ask(long_text, deadline_s=1), headers=setup.member()
+    )
     assert response.status_code == 429
 
 
 async def test_api_key_rpm_limit(client, tenant, upstream):
     setup = await providers(client, tenant, upstream, "openai")
-    created = (await client.post("/api/v1/keys", json={"name": "slow", "role": "member", "rpm_limit": 2},
-                                 headers=tenant.headers())).json()
+    created = (
+        await client.post(
+            "/api/v1/keys",
+            json={"name": "slow", "role": "member", "rpm_limit": 2},
+            headers=tenant.headers(),
+        )
+    ).json()
     auth = {"Authorization": f"Bearer {created['key']}"}
-    codes = [(await client.post("/api/v1/llm/generate", json=ask(), headers=auth)).status_code for _ in range(3)]
+    codes = [
+        (await client.post("/api/v1/llm/generate", json=ask(), headers=auth)).status_code
+        for _ in range(3)
+    ]
     assert codes == [200, 200, 429]
     assert setup
 
@@ -58,21 +74,33 @@ async def test_usage_rows_equal_requests_even_after_shutdown(settings, upstream,
     async with app.router.lifespan_context(app):
         own = app.state.services
         tenant = await build_tenant(own)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as http:
             setup = await providers(http, tenant, upstream, "openai")
             upstream.enqueue(Fault(error="auth"))  # one failure counts too
             for i in range(7):
-                await http.post("/api/v1/llm/generate", json=ask(f"n{i}", temperature=0), headers=setup.member())
-            await http.post("/api/v1/llm/generate", json=ask("n1", temperature=0), headers=setup.member())
+                await http.post(
+                    "/api/v1/llm/generate", json=ask(f"n{i}", temperature=0), headers=setup.member()
+                )
+            await http.post(
+                "/api/v1/llm/generate", json=ask("n1", temperature=0), headers=setup.member()
+            )
         assert own.usage.pending == 8  # nothing written yet: no database round trip per request
     async with services.sessions() as session:
-        counted = (await session.execute(
-            select(UsageLog.status, UsageLog.cached, func.count()).where(UsageLog.tenant_id == tenant.id)
-            .group_by(UsageLog.status, UsageLog.cached))).all()
+        counted = (
+            await session.execute(
+                select(UsageLog.status, UsageLog.cached, func.count())
+                .where(UsageLog.tenant_id == tenant.id)
+                .group_by(UsageLog.status, UsageLog.cached)
+            )
+        ).all()
     assert sorted(counted) == [("error", False, 1), ("ok", False, 6), ("ok", True, 1)]
 
 
-async def test_database_outage_delays_usage_rows_without_losing_them(services, client, tenant, upstream):
+async def test_database_outage_delays_usage_rows_without_losing_them(
+    services, client, tenant, upstream
+):
     setup = await providers(client, tenant, upstream, "openai")
     await client.post("/api/v1/llm/generate", json=ask(), headers=setup.member())
     real_sessions = services.usage._sessions
@@ -82,10 +110,8 @@ async def test_database_outage_delays_usage_rows_without_losing_them(services, c
 
     services.usage._sessions = broken
     try:
-        try:
+        with contextlib.suppress(ConnectionRefusedError):
             await services.usage.flush()
-        except ConnectionRefusedError:
-            pass
         assert services.usage.pending == 1
     finally:
         services.usage._sessions = real_sessions
@@ -109,13 +135,14 @@ async def test_client_disconnect_cancels_the_upstream_call(services, tenant, ups
         return messages.pop()
 
     request = Request({"type": "http", "method": "POST", "path": "/", "headers": []}, receive)
-    work = GatewayRequest(caller=Caller(tenant.id), request_id="r-disconnect",
-                          chat=ChatRequest(messages=[{"role": "user", "content": "x"}]))
+    work = GatewayRequest(
+        caller=Caller(tenant.id),
+        request_id="r-disconnect",
+        chat=ChatRequest(messages=[{"role": "user", "content": "x"}]),
+    )
     started = asyncio.get_running_loop().time()
-    try:
+    with contextlib.suppress(ClientDisconnected):
         await unless_disconnected(request, services.switcher.generate(work))
-    except ClientDisconnected:
-        pass
     assert asyncio.get_running_loop().time() - started < 1.0
     assert setup
 
@@ -127,7 +154,9 @@ async def test_cache_outage_is_a_miss_not_an_error(services, client, tenant, ups
     services.switcher.deps.cache = RedisResponseCache(dead)
     try:
         for _ in range(2):
-            response = await client.post("/api/v1/llm/generate", json=ask("x", temperature=0), headers=setup.member())
+            response = await client.post(
+                "/api/v1/llm/generate", json=ask("x", temperature=0), headers=setup.member()
+            )
             assert response.status_code == 200 and response.json()["cached"] is False
     finally:
         services.switcher.deps.cache = working

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import openai
 import pytest
-
 from tests.gateway.helpers import providers
+
 from turnout.fakeupstream import Fault
 from turnout.providers import CATALOG
 
@@ -19,7 +19,7 @@ async def sdk(client, tenant, upstream, live_url):
 
 
 async def test_chat_completion(sdk):
-    api, setup = sdk
+    api, _ = sdk
     completion = await api.chat.completions.create(
         model="auto", messages=[{"role": "user", "content": "classify this"}], temperature=0.2
     )
@@ -30,13 +30,15 @@ async def test_chat_completion(sdk):
 
 
 async def test_provider_slash_model_and_provider_name(sdk, upstream):
-    api, setup = sdk
+    api, _ = sdk
     named = await api.chat.completions.create(
         model="zhipu/glm-4.6", messages=[{"role": "user", "content": "hi"}]
     )
     assert named.model == "glm-4.6"
     assert [r for r in upstream.requests if r.flavor == "zhipu"][-1].json["model"] == "glm-4.6"
-    by_name = await api.chat.completions.create(model="zhipu", messages=[{"role": "user", "content": "hi"}])
+    by_name = await api.chat.completions.create(
+        model="zhipu", messages=[{"role": "user", "content": "hi"}]
+    )
     assert by_name.choices[0].message.content == "echo: hi"
 
 
@@ -44,7 +46,9 @@ async def test_streaming_with_usage(sdk):
     api, _ = sdk
     chunks = []
     stream = await api.chat.completions.create(
-        model="auto", messages=[{"role": "user", "content": "stream these words"}], stream=True,
+        model="auto",
+        messages=[{"role": "user", "content": "stream these words"}],
+        stream=True,
         stream_options={"include_usage": True},
     )
     async for chunk in stream:

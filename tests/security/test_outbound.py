@@ -17,8 +17,14 @@ BLOCKED_EVERYWHERE = [
     "file:///etc/passwd",
     "gopher://127.0.0.1/",
 ]
-INTERNAL = ["http://127.0.0.1:11434", "http://localhost:8000/v1", "http://10.0.0.5/v1",
-            "http://192.168.1.20:8000", "http://[::1]:11434", "http://100.64.1.1/"]
+INTERNAL = [
+    "http://127.0.0.1:11434",
+    "http://localhost:8000/v1",
+    "http://10.0.0.5/v1",
+    "http://192.168.1.20:8000",
+    "http://[::1]:11434",
+    "http://100.64.1.1/",
+]
 
 
 @pytest.mark.parametrize("mode", ["cloud", "local", "private"])

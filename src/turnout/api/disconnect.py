@@ -12,6 +12,7 @@ from turnout.errors import ClientDisconnected
 
 T = TypeVar("T")
 
+
 async def unless_disconnected(request: Request, work: Awaitable[T]) -> T:
     """Run `work`; cancel it (and its upstream call) as soon as the client disconnects."""
     task = asyncio.ensure_future(work)

@@ -14,24 +14,39 @@ from turnout.security.roles import Principal
 from turnout.store.models import ModelRegistryEntry
 from turnout.store.scoped import get_scoped, snapshot
 
-ENTRY_FIELDS = ("provider_type", "model", "kind", "context_window", "input_price_per_1k",
-                "output_price_per_1k", "currency", "capabilities")
+ENTRY_FIELDS = (
+    "provider_type",
+    "model",
+    "kind",
+    "context_window",
+    "input_price_per_1k",
+    "output_price_per_1k",
+    "currency",
+    "capabilities",
+)
 
 
 def builtin_entries(provider_type: str | None = None) -> list[dict[str, Any]]:
     """The catalog's models as registry entries (id None, builtin True)."""
-    entries = []
+    entries: list[dict[str, Any]] = []
     for entry in CATALOG.values():
         if provider_type and entry.type != provider_type:
             continue
         for info in entry.known_models:
-            entries.append({
-                "id": None, "builtin": True, "provider_type": entry.type, "model": info.model,
-                "kind": info.kind, "context_window": info.context_window,
-                "input_price_per_1k": info.input_price_per_1k,
-                "output_price_per_1k": info.output_price_per_1k, "currency": info.currency,
-                "capabilities": {},
-            })
+            entries.append(
+                {
+                    "id": None,
+                    "builtin": True,
+                    "provider_type": entry.type,
+                    "model": info.model,
+                    "kind": info.kind,
+                    "context_window": info.context_window,
+                    "input_price_per_1k": info.input_price_per_1k,
+                    "output_price_per_1k": info.output_price_per_1k,
+                    "currency": info.currency,
+                    "capabilities": {},
+                }
+            )
     return entries
 
 
@@ -43,7 +58,8 @@ async def list_models(
     if provider_type:
         statement = statement.where(ModelRegistryEntry.provider_type == provider_type)
     own = {
-        (row.provider_type, row.model): snapshot(row, ENTRY_FIELDS) | {"id": row.id, "builtin": False}
+        (row.provider_type, row.model): snapshot(row, ENTRY_FIELDS)
+        | {"id": row.id, "builtin": False}
         for row in (await session.execute(statement)).scalars()
     }
     merged = {(e["provider_type"], e["model"]): e for e in builtin_entries(provider_type)}
@@ -69,8 +85,13 @@ async def add_model(
     session.add(row)
     await session.flush()
     record_audit(
-        session, principal=principal, tenant_id=tenant_id, action="create", target_type="model",
-        target_id=row.id, after=snapshot(row, ENTRY_FIELDS),
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="create",
+        target_type="model",
+        target_id=row.id,
+        after=snapshot(row, ENTRY_FIELDS),
     )
     return row
 
@@ -78,9 +99,16 @@ async def add_model(
 async def delete_model(
     session: AsyncSession, *, tenant_id: str, entry_id: str, principal: Principal
 ) -> None:
-    row = await get_scoped(session, ModelRegistryEntry, entry_id, tenant_id=tenant_id, resource="model")
+    row = await get_scoped(
+        session, ModelRegistryEntry, entry_id, tenant_id=tenant_id, resource="model"
+    )
     record_audit(
-        session, principal=principal, tenant_id=tenant_id, action="delete", target_type="model",
-        target_id=row.id, before=snapshot(row, ENTRY_FIELDS),
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="delete",
+        target_type="model",
+        target_id=row.id,
+        before=snapshot(row, ENTRY_FIELDS),
     )
     await session.delete(row)

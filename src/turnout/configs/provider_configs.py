@@ -19,8 +19,16 @@ from turnout.security.roles import Principal
 from turnout.store.models import ProviderConfig, TenantRouting
 from turnout.store.scoped import get_scoped, snapshot
 
-EDITABLE = ("name", "provider_type", "deployment_mode", "base_url", "models", "options", "extra",
-            "enabled")
+EDITABLE = (
+    "name",
+    "provider_type",
+    "deployment_mode",
+    "base_url",
+    "models",
+    "options",
+    "extra",
+    "enabled",
+)
 AUDITED = (*EDITABLE, "api_key_hint")
 
 
@@ -85,7 +93,9 @@ async def create_provider_config(
     issues = validate_provider_settings(payload)
     if issues:
         raise _issues_to_error(issues)
-    values = _normalised(payload["provider_type"], {k: payload.get(k) for k in EDITABLE if k in payload})
+    values = _normalised(
+        payload["provider_type"], {k: payload.get(k) for k in EDITABLE if k in payload}
+    )
     await _ensure_unique_name(session, tenant_id=tenant_id, name=values["name"])
     await _check_reachable(values, deps.outbound)
     config = ProviderConfig(tenant_id=tenant_id, **values)
@@ -93,8 +103,13 @@ async def create_provider_config(
     session.add(config)
     await session.flush()
     record_audit(
-        session, principal=principal, tenant_id=tenant_id, action="create", target_type="provider",
-        target_id=config.id, after=snapshot(config, AUDITED),
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="create",
+        target_type="provider",
+        target_id=config.id,
+        after=snapshot(config, AUDITED),
     )
     return config
 
@@ -108,7 +123,7 @@ async def update_provider_config(
     principal: Principal,
     deps: ConfigDeps,
 ) -> ProviderConfig:
-    """Apply a full or partial update. `api_key` omitted or null keeps the stored key, "" clears it."""
+    """Apply an update: `api_key` omitted or null keeps the stored key, "" clears it."""
     config = await get_provider_config(session, tenant_id=tenant_id, config_id=config_id)
     before = snapshot(config, AUDITED)
     merged = {name: getattr(config, name) for name in EDITABLE}
@@ -121,7 +136,9 @@ async def update_provider_config(
     if issues:
         raise _issues_to_error(issues)
     values = _normalised(merged["provider_type"], merged)
-    await _ensure_unique_name(session, tenant_id=tenant_id, name=values["name"], exclude_id=config.id)
+    await _ensure_unique_name(
+        session, tenant_id=tenant_id, name=values["name"], exclude_id=config.id
+    )
     await _check_reachable(values, deps.outbound)
     for name, value in values.items():
         setattr(config, name, value)
@@ -130,8 +147,14 @@ async def update_provider_config(
     await session.flush()
     after = snapshot(config, AUDITED) | ({"api_key_changed": True} if new_key else {})
     record_audit(
-        session, principal=principal, tenant_id=tenant_id, action="update", target_type="provider",
-        target_id=config.id, before=before, after=after,
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="update",
+        target_type="provider",
+        target_id=config.id,
+        before=before,
+        after=after,
     )
     return config
 
@@ -149,8 +172,13 @@ async def delete_provider_config(
             pid for pid in routing.fallback_provider_ids if pid != config.id
         ]
     record_audit(
-        session, principal=principal, tenant_id=tenant_id, action="delete", target_type="provider",
-        target_id=config.id, before=snapshot(config, AUDITED),
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action="delete",
+        target_type="provider",
+        target_id=config.id,
+        before=snapshot(config, AUDITED),
     )
     await session.delete(config)
     await session.flush()
@@ -159,7 +187,9 @@ async def delete_provider_config(
 async def get_provider_config(
     session: AsyncSession, *, tenant_id: str, config_id: str
 ) -> ProviderConfig:
-    return await get_scoped(session, ProviderConfig, config_id, tenant_id=tenant_id, resource="provider")
+    return await get_scoped(
+        session, ProviderConfig, config_id, tenant_id=tenant_id, resource="provider"
+    )
 
 
 async def list_provider_configs(session: AsyncSession, *, tenant_id: str) -> list[ProviderConfig]:

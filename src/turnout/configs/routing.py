@@ -63,7 +63,11 @@ def _issues(routing: Routing, enabled: dict[str, bool]) -> list[dict[str, object
 
 
 async def set_routing(
-    session: AsyncSession, *, tenant_id: str, routing: Routing, principal: Principal,
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    routing: Routing,
+    principal: Principal,
     action: str = "update",
 ) -> Routing:
     """Replace the tenant's routing after checking every id is an enabled provider of the tenant."""
@@ -80,8 +84,14 @@ async def set_routing(
     row.fallback_provider_ids = list(routing.fallback_provider_ids)
     await session.flush()
     record_audit(
-        session, principal=principal, tenant_id=tenant_id, action=action, target_type="routing",
-        target_id=routing.active_provider_id, before=before.as_dict(), after=routing.as_dict(),
+        session,
+        principal=principal,
+        tenant_id=tenant_id,
+        action=action,
+        target_type="routing",
+        target_id=routing.active_provider_id,
+        before=before.as_dict(),
+        after=routing.as_dict(),
     )
     return routing
 
@@ -98,6 +108,9 @@ async def activate_provider(
     current = await get_routing(session, tenant_id=tenant_id)
     fallbacks = tuple(pid for pid in current.fallback_provider_ids if pid != provider_id)
     return await set_routing(
-        session, tenant_id=tenant_id, routing=Routing(provider_id, fallbacks),
-        principal=principal, action="activate",
+        session,
+        tenant_id=tenant_id,
+        routing=Routing(provider_id, fallbacks),
+        principal=principal,
+        action="activate",
     )

@@ -168,14 +168,21 @@ class ProviderRuntime:
             return secrets.decrypt(encrypted) if encrypted else None
 
         values = {
-            "name": config.name, "base_url": config.base_url, "models": config.models,
-            "options": config.options, "extra": config.extra,
+            "name": config.name,
+            "base_url": config.base_url,
+            "models": config.models,
+            "options": config.options,
+            "extra": config.extra,
             "deployment_mode": config.deployment_mode,
         }
         entry = get_provider_type(config.provider_type)
         connection = ProviderConnection.from_config(entry, values, api_key=api_key)
         return LiveProvider(
-            id=config.id, tenant_id=config.tenant_id, name=config.name,
-            provider_type=config.provider_type, enabled=config.enabled,
-            options=dict(config.options), adapter=build_provider(connection),
+            id=config.id,
+            tenant_id=config.tenant_id,
+            name=config.name,
+            provider_type=config.provider_type,
+            enabled=config.enabled,
+            options=dict(config.options),
+            adapter=build_provider(connection),
         )

@@ -1,4 +1,4 @@
-"""Which requests are cached, and under what key (tenant + provider + model + messages + sampling)."""
+"""Which requests are cached, and their key: tenant, provider, model, messages, sampling."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 
 from turnout.gateway.context import GatewayRequest
-from turnout.providers import ChatRequest
 
 DEFAULT_TTL_S = 3600.0
 
@@ -23,9 +22,18 @@ def is_cacheable(request: GatewayRequest) -> bool:
 def cache_key(request: GatewayRequest, *, provider_id: str, model: str | None) -> str:
     chat = request.chat
     material: list[Any] = [
-        request.caller.tenant_id, provider_id, model, chat.messages, chat.temperature,
-        chat.max_tokens, chat.top_p, chat.stop, chat.response_format, chat.logprobs,
-        chat.top_logprobs, chat.extra,
+        request.caller.tenant_id,
+        provider_id,
+        model,
+        chat.messages,
+        chat.temperature,
+        chat.max_tokens,
+        chat.top_p,
+        chat.stop,
+        chat.response_format,
+        chat.logprobs,
+        chat.top_logprobs,
+        chat.extra,
     ]
     digest = hashlib.sha256(orjson.dumps(material, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return f"chat:{digest}"

@@ -27,7 +27,9 @@ async def resolve_candidates(
     tenant_id = request.caller.tenant_id
     routing = await runtime.routing(tenant_id=tenant_id)
     first = request.provider_id or await _by_name(runtime, request) or routing.active_provider_id
-    order = [first, *routing.fallback_provider_ids] if first else list(routing.fallback_provider_ids)
+    order = (
+        [first, *routing.fallback_provider_ids] if first else list(routing.fallback_provider_ids)
+    )
     seen: set[str] = set()
     candidates: list[Candidate] = []
     for index, provider_id in enumerate(order):

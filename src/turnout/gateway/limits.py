@@ -31,7 +31,9 @@ class Limits:
         key_id = request.caller.api_key_id
         if not key_id or not rpm_limit:
             return
-        decision = await self._limiter.acquire(f"key:{key_id}:rpm", limit=rpm_limit, window_s=WINDOW_S)
+        decision = await self._limiter.acquire(
+            f"key:{key_id}:rpm", limit=rpm_limit, window_s=WINDOW_S
+        )
         if not decision.allowed:
             raise RateLimited(retry_after_s=decision.retry_after_s, details={"scope": "api_key"})
 

@@ -27,7 +27,9 @@ class PriceBook:
     """Prices by (provider type, model); tenant entries are re-read at most once a minute."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *,
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessions = sessions
@@ -35,7 +37,9 @@ class PriceBook:
         self._builtin = builtin_prices()
         self._tenants: dict[str, tuple[float, dict[tuple[str, str], Prices]]] = {}
 
-    async def cost(self, *, tenant_id: str, provider_type: str, model: str | None, usage: Usage) -> float:
+    async def cost(
+        self, *, tenant_id: str, provider_type: str, model: str | None, usage: Usage
+    ) -> float:
         if model is None or not usage.total_tokens:
             return 0.0
         prices = (await self._tenant_prices(tenant_id)).get((provider_type, model))

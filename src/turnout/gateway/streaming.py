@@ -46,13 +46,15 @@ async def stream(
     async def serve(candidate: Candidate) -> bool | None:
         nonlocal opened, cached
         key = cache_key(request, provider_id=candidate.live.id, model=switcher._model(candidate))
-        if is_cacheable(request) and (hit := await switcher._cached(request, candidate, key, attempts)):
+        if is_cacheable(request) and (
+            hit := await switcher._cached(request, candidate, key, attempts)
+        ):
             cached = hit
             return True
         chat = replace(request.chat, model=candidate.model)
 
-        async def open_stream(timeout: float) -> Opened:
-            events = candidate.live.adapter.stream_generate(replace(chat, timeout_s=timeout))
+        async def open_stream(timeout_s: float) -> Opened:
+            events = candidate.live.adapter.stream_generate(replace(chat, timeout_s=timeout_s))
             return events, await anext(aiter(events))
 
         result = await switcher._attempts(request, candidate, attempts, tokens, open_stream)
@@ -73,8 +75,12 @@ async def stream(
 
 
 async def _relay(
-    switcher: Switcher, request: GatewayRequest, candidate: Candidate,
-    events: AsyncIterator[StreamEvent], first: StreamEvent, attempts: list[Attempt],
+    switcher: Switcher,
+    request: GatewayRequest,
+    candidate: Candidate,
+    events: AsyncIterator[StreamEvent],
+    first: StreamEvent,
+    attempts: list[Attempt],
 ) -> AsyncIterator[StreamItem]:
     pieces: list[str] = []
     idle_timeout = request.chat.timeout_s or float(candidate.live.options.get("timeout_s") or 60.0)
@@ -87,9 +93,16 @@ async def _relay(
             event = await _next(events, idle_timeout, request, candidate)
     except TurnoutError as error:
         switcher.deps.circuit.record_failure(candidate.live.id, error)
-        await switcher._record(request, candidate, Usage(), switcher._model(candidate),
-                               status="error", attempts=attempts, cached=False,
-                               error_code=error.code.value)
+        await switcher._record(
+            request,
+            candidate,
+            Usage(),
+            switcher._model(candidate),
+            status="error",
+            attempts=attempts,
+            cached=False,
+            error_code=error.code.value,
+        )
         yield StreamItem(error=error)
         return
     finally:
@@ -97,21 +110,26 @@ async def _relay(
     final = event or StreamEvent(done=True)
     usage = final.usage or Usage()
     result = ChatResult(
-        content="".join(pieces), model=final.model or switcher._model(candidate) or "",
-        finish_reason=final.finish_reason or "stop", usage=usage,
+        content="".join(pieces),
+        model=final.model or switcher._model(candidate) or "",
+        finish_reason=final.finish_reason or "stop",
+        usage=usage,
     )
     outcome = switcher._result(request, candidate, result, attempts)
     if is_cacheable(request):
         key = cache_key(request, provider_id=candidate.live.id, model=switcher._model(candidate))
         await switcher.deps.cache.set(key, _encode(result), switcher.deps.cache_ttl_s)
-    await switcher._record(request, candidate, usage, outcome.model, status="ok",
-                           attempts=attempts, cached=False)
+    await switcher._record(
+        request, candidate, usage, outcome.model, status="ok", attempts=attempts, cached=False
+    )
     outcome.latency_ms = _ms_since(request.started)
     yield StreamItem(result=outcome)
 
 
 async def _next(
-    events: AsyncIterator[StreamEvent], idle_timeout: float, request: GatewayRequest,
+    events: AsyncIterator[StreamEvent],
+    idle_timeout: float,
+    request: GatewayRequest,
     candidate: Candidate,
 ) -> StreamEvent | None:
     timeout = min(idle_timeout, max(request.remaining_s(), 0.001))

@@ -43,10 +43,21 @@ MAX_ATTEMPTS_PER_PROVIDER = 3
 class GatewayObserver(Protocol):
     """Told about every attempt and every finished request (metrics, health status)."""
 
-    def attempt(self, candidate: Candidate, attempt: Attempt, error: TurnoutError | None) -> None: ...
+    def attempt(
+        self, candidate: Candidate, attempt: Attempt, error: TurnoutError | None
+    ) -> None: ...
 
-    def finished(self, request: GatewayRequest, *, status: str, cached: bool, latency_ms: float,
-                 provider_type: str | None, model: str | None, usage: Usage) -> None: ...
+    def finished(
+        self,
+        request: GatewayRequest,
+        *,
+        status: str,
+        cached: bool,
+        latency_ms: float,
+        provider_type: str | None,
+        model: str | None,
+        usage: Usage,
+    ) -> None: ...
 
 
 class _NoObserver:
@@ -100,11 +111,11 @@ class Switcher:
         self.deps = deps
 
     async def candidates(self, request: GatewayRequest) -> list[Candidate]:
-        return await resolve_candidates(
-            self.runtime, request, is_unhealthy=self.deps.is_unhealthy
-        )
+        return await resolve_candidates(self.runtime, request, is_unhealthy=self.deps.is_unhealthy)
 
-    async def generate(self, request: GatewayRequest, *, rpm_limit: int | None = None) -> GatewayResult:
+    async def generate(
+        self, request: GatewayRequest, *, rpm_limit: int | None = None
+    ) -> GatewayResult:
         """One answer from the first candidate that can give it."""
         await self.deps.limits.check_caller(request, rpm_limit)
         candidates = await self.candidates(request)
@@ -118,15 +129,26 @@ class Switcher:
                 return hit
             chat = replace(request.chat, model=candidate.model)
             result = await self._attempts(
-                request, candidate, attempts, tokens, lambda timeout: candidate.live.adapter.generate(
-                    replace(chat, timeout_s=timeout)))
+                request,
+                candidate,
+                attempts,
+                tokens,
+                lambda timeout: candidate.live.adapter.generate(replace(chat, timeout_s=timeout)),
+            )
             if result is None:
                 return None
             outcome = self._result(request, candidate, result, attempts)
             if cacheable:
                 await self.deps.cache.set(key, _encode(result), self.deps.cache_ttl_s)
-            await self._record(request, candidate, outcome.usage, outcome.model, status="ok",
-                               attempts=attempts, cached=False)
+            await self._record(
+                request,
+                candidate,
+                outcome.usage,
+                outcome.model,
+                status="ok",
+                attempts=attempts,
+                cached=False,
+            )
             return outcome
 
         return await self._over_candidates(request, candidates, attempts, serve)
@@ -146,12 +168,24 @@ class Switcher:
                 attempts.append(self._attempt(candidate, "skipped", 0.0, error))
                 return None
             result = await self._attempts(
-                request, candidate, attempts, tokens,
-                lambda _timeout: candidate.live.adapter.embed(texts, candidate.model))
+                request,
+                candidate,
+                attempts,
+                tokens,
+                lambda _timeout: candidate.live.adapter.embed(texts, candidate.model),
+            )
             if result is None:
                 return None
-            await self._record(request, candidate, result.usage, result.model, status="ok",
-                               attempts=attempts, cached=False, operation="embed")
+            await self._record(
+                request,
+                candidate,
+                result.usage,
+                result.model,
+                status="ok",
+                attempts=attempts,
+                cached=False,
+                operation="embed",
+            )
             return EmbedOutcome(result, candidate.live.id, attempts)
 
         return await self._over_candidates(request, candidates, attempts, serve)
@@ -163,7 +197,7 @@ class Switcher:
         attempts: list[Attempt],
         serve: Callable[[Candidate], Awaitable[T | None]],
     ) -> T:
-        """Try each candidate; wait once within the deadline when only rate limits stood in the way."""
+        """Try each candidate; wait once (within the deadline) when only rate limits refused."""
         for _pass in range(2):
             for candidate in candidates:
                 outcome = await serve(candidate)
@@ -176,7 +210,9 @@ class Switcher:
         await self._record_failure(request, candidates, attempts)
         wait = _rate_limited_wait(attempts)
         if wait is not None:
-            raise RateLimited(retry_after_s=wait, details={"attempts": [a.as_dict() for a in attempts]})
+            raise RateLimited(
+                retry_after_s=wait, details={"attempts": [a.as_dict() for a in attempts]}
+            )
         raise AllProvidersFailed([a.as_dict() for a in attempts])
 
     async def _attempts(
@@ -237,8 +273,9 @@ class Switcher:
         remaining = request.remaining_s()
         if retry_after is not None and retry_after >= remaining:
             return False  # waiting would overrun the deadline: fail over now
-        delay = policy.delay_for(number, retry_after_s=retry_after, rng=self.deps.rng,
-                                 remaining_s=remaining)
+        delay = policy.delay_for(
+            number, retry_after_s=retry_after, rng=self.deps.rng, remaining_s=remaining
+        )
         await asyncio.sleep(delay)
         return True
 
@@ -254,53 +291,96 @@ class Switcher:
         attempt.message = "cache hit"
         attempts.append(attempt)
         result = GatewayResult(
-            content=stored["content"], model=stored["model"], provider_id=candidate.live.id,
-            provider_name=candidate.live.name, provider_type=candidate.live.provider_type,
-            finish_reason=stored.get("finish_reason"), usage=usage,
-            latency_ms=_ms_since(request.started), cached=True, request_id=request.request_id,
-            attempts=attempts, logprobs=stored.get("logprobs"),
+            content=stored["content"],
+            model=stored["model"],
+            provider_id=candidate.live.id,
+            provider_name=candidate.live.name,
+            provider_type=candidate.live.provider_type,
+            finish_reason=stored.get("finish_reason"),
+            usage=usage,
+            latency_ms=_ms_since(request.started),
+            cached=True,
+            request_id=request.request_id,
+            attempts=attempts,
+            logprobs=stored.get("logprobs"),
         )
-        await self._record(request, candidate, Usage(), result.model, status="ok",
-                           attempts=attempts, cached=True)
+        await self._record(
+            request, candidate, Usage(), result.model, status="ok", attempts=attempts, cached=True
+        )
         return result
 
     def _result(
-        self, request: GatewayRequest, candidate: Candidate, result: ChatResult,
+        self,
+        request: GatewayRequest,
+        candidate: Candidate,
+        result: ChatResult,
         attempts: list[Attempt],
     ) -> GatewayResult:
         return GatewayResult(
-            content=result.content, model=result.model, provider_id=candidate.live.id,
-            provider_name=candidate.live.name, provider_type=candidate.live.provider_type,
-            finish_reason=result.finish_reason, usage=result.usage,
-            latency_ms=_ms_since(request.started), cached=False, request_id=request.request_id,
-            attempts=attempts, logprobs=_logprobs(result),
+            content=result.content,
+            model=result.model,
+            provider_id=candidate.live.id,
+            provider_name=candidate.live.name,
+            provider_type=candidate.live.provider_type,
+            finish_reason=result.finish_reason,
+            usage=result.usage,
+            latency_ms=_ms_since(request.started),
+            cached=False,
+            request_id=request.request_id,
+            attempts=attempts,
+            logprobs=_logprobs(result),
         )
 
     async def _record(
-        self, request: GatewayRequest, candidate: Candidate | None, usage: Usage,
-        model: str | None, *, status: str, attempts: list[Attempt], cached: bool,
-        error_code: str | None = None, operation: str = "generate",
+        self,
+        request: GatewayRequest,
+        candidate: Candidate | None,
+        usage: Usage,
+        model: str | None,
+        *,
+        status: str,
+        attempts: list[Attempt],
+        cached: bool,
+        error_code: str | None = None,
+        operation: str = "generate",
     ) -> None:
         live = candidate.live if candidate else None
         cost = 0.0
         if live is not None and not cached:
             cost = await self.deps.prices.cost(
-                tenant_id=request.caller.tenant_id, provider_type=live.provider_type, model=model,
+                tenant_id=request.caller.tenant_id,
+                provider_type=live.provider_type,
+                model=model,
                 usage=usage,
             )
         latency = _ms_since(request.started)
         self.deps.usage.record(
-            tenant_id=request.caller.tenant_id, request_id=request.request_id,
-            api_key_id=request.caller.api_key_id, user_id=request.caller.user_id,
-            provider_id=live.id if live else None, provider_type=live.provider_type if live else None,
-            model=model, operation=operation, prompt_tokens=usage.prompt_tokens,
-            completion_tokens=usage.completion_tokens, total_tokens=usage.total_tokens, cost=cost,
-            latency_ms=latency, attempts=sum(1 for a in attempts if a.status != "skipped"),
-            status=status, error_code=error_code, cached=cached,
+            tenant_id=request.caller.tenant_id,
+            request_id=request.request_id,
+            api_key_id=request.caller.api_key_id,
+            user_id=request.caller.user_id,
+            provider_id=live.id if live else None,
+            provider_type=live.provider_type if live else None,
+            model=model,
+            operation=operation,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            total_tokens=usage.total_tokens,
+            cost=cost,
+            latency_ms=latency,
+            attempts=sum(1 for a in attempts if a.status != "skipped"),
+            status=status,
+            error_code=error_code,
+            cached=cached,
         )
         self.deps.observer.finished(
-            request, status=status, cached=cached, latency_ms=latency,
-            provider_type=live.provider_type if live else None, model=model, usage=usage,
+            request,
+            status=status,
+            cached=cached,
+            latency_ms=latency,
+            provider_type=live.provider_type if live else None,
+            model=model,
+            usage=usage,
         )
 
     async def _record_failure(
@@ -310,21 +390,37 @@ class Switcher:
         code = "RATE_LIMITED" if last is None and attempts else "ALL_PROVIDERS_FAILED"
         by_id = {c.live.id: c for c in candidates}
         candidate = by_id.get(last.provider_id) if last else (candidates[0] if candidates else None)
-        await self._record(request, candidate, Usage(), last.model if last else None,
-                           status="error", attempts=attempts, cached=False, error_code=code)
+        await self._record(
+            request,
+            candidate,
+            Usage(),
+            last.model if last else None,
+            status="error",
+            attempts=attempts,
+            cached=False,
+            error_code=code,
+        )
 
     @staticmethod
     def _model(candidate: Candidate) -> str | None:
         return candidate.model or candidate.live.adapter.connection.chat_model
 
     def _attempt(
-        self, candidate: Candidate, status: str, latency_ms: float, error: TurnoutError | None,
-        *, code: str | None = None,
+        self,
+        candidate: Candidate,
+        status: str,
+        latency_ms: float,
+        error: TurnoutError | None,
+        *,
+        code: str | None = None,
     ) -> Attempt:
         return Attempt(
-            provider_id=candidate.live.id, provider_name=candidate.live.name,
-            provider_type=candidate.live.provider_type, model=self._model(candidate),
-            status=status, latency_ms=latency_ms,
+            provider_id=candidate.live.id,
+            provider_name=candidate.live.name,
+            provider_type=candidate.live.provider_type,
+            model=self._model(candidate),
+            status=status,
+            latency_ms=latency_ms,
             error_code=error.code.value if error else code,
             message=(error.detail or error.code.value) if error else None,
         )
@@ -343,13 +439,19 @@ def _rate_limited_wait(attempts: list[Attempt]) -> float | None:
 
 
 def _encode(result: ChatResult) -> bytes:
-    return orjson.dumps({
-        "content": result.content, "model": result.model, "finish_reason": result.finish_reason,
-        "usage": {"prompt_tokens": result.usage.prompt_tokens,
-                  "completion_tokens": result.usage.completion_tokens,
-                  "total_tokens": result.usage.total_tokens},
-        "logprobs": _logprobs(result),
-    })
+    return orjson.dumps(
+        {
+            "content": result.content,
+            "model": result.model,
+            "finish_reason": result.finish_reason,
+            "usage": {
+                "prompt_tokens": result.usage.prompt_tokens,
+                "completion_tokens": result.usage.completion_tokens,
+                "total_tokens": result.usage.total_tokens,
+            },
+            "logprobs": _logprobs(result),
+        }
+    )
 
 
 def _logprobs(result: ChatResult) -> list[dict[str, Any]] | None:

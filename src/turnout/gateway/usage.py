@@ -27,7 +27,10 @@ SHUTDOWN_ATTEMPTS = 5
 
 class UsageRecorder:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, flush_interval_s: float = FLUSH_INTERVAL_S
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        flush_interval_s: float = FLUSH_INTERVAL_S,
     ) -> None:
         self._sessions = sessions
         self._interval = flush_interval_s
@@ -53,7 +56,9 @@ class UsageRecorder:
         async with self._lock:
             written = 0
             while self._pending:
-                batch = [self._pending.popleft() for _ in range(min(BATCH_SIZE, len(self._pending)))]
+                batch = [
+                    self._pending.popleft() for _ in range(min(BATCH_SIZE, len(self._pending)))
+                ]
                 try:
                     written += await self._write(batch)
                 except Exception:
@@ -103,5 +108,8 @@ class UsageRecorder:
             try:
                 await self.flush()
             except Exception:  # the database may be down: keep the rows, try again next tick
-                log.warning("usage flush failed; %d rows kept for the next try", len(self._pending),
-                            exc_info=True)
+                log.warning(
+                    "usage flush failed; %d rows kept for the next try",
+                    len(self._pending),
+                    exc_info=True,
+                )

@@ -55,22 +55,34 @@ class _Bucket:
 
 
 async def usage_report(
-    session: AsyncSession, *, tenant_id: str, since: datetime | None, until: datetime | None,
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    since: datetime | None,
+    until: datetime | None,
     provider_id: str | None = None,
 ) -> dict[str, Any]:
     """Totals and breakdowns of the tenant's usage rows in [since, until)."""
     until = until or datetime.now(UTC)
     since = max(since or until - DEFAULT_WINDOW, until - MAX_WINDOW)
     statement = select(
-        UsageLog.provider_id, UsageLog.model, UsageLog.status, UsageLog.cached,
-        UsageLog.total_tokens, UsageLog.cost, UsageLog.latency_ms, UsageLog.created_at,
-    ).where(UsageLog.tenant_id == tenant_id, UsageLog.created_at >= since,
-            UsageLog.created_at < until)
+        UsageLog.provider_id,
+        UsageLog.model,
+        UsageLog.status,
+        UsageLog.cached,
+        UsageLog.total_tokens,
+        UsageLog.cost,
+        UsageLog.latency_ms,
+        UsageLog.created_at,
+    ).where(
+        UsageLog.tenant_id == tenant_id, UsageLog.created_at >= since, UsageLog.created_at < until
+    )
     if provider_id:
         statement = statement.where(UsageLog.provider_id == provider_id)
     total = _Bucket()
     groups: dict[str, dict[str, _Bucket]] = {
-        "by_provider": defaultdict(_Bucket), "by_model": defaultdict(_Bucket),
+        "by_provider": defaultdict(_Bucket),
+        "by_model": defaultdict(_Bucket),
         "by_day": defaultdict(_Bucket),
     }
     for row in await session.execute(statement):
@@ -80,7 +92,11 @@ async def usage_report(
         created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
         groups["by_day"][created.date().isoformat()].add(row)
     return {
-        "from": since.isoformat(), "to": until.isoformat(), "totals": total.as_dict(),
-        **{name: [{"key": key, **bucket.as_dict()} for key, bucket in sorted(buckets.items())]
-           for name, buckets in groups.items()},
+        "from": since.isoformat(),
+        "to": until.isoformat(),
+        "totals": total.as_dict(),
+        **{
+            name: [{"key": key, **bucket.as_dict()} for key, bucket in sorted(buckets.items())]
+            for name, buckets in groups.items()
+        },
     }

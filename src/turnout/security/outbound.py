@@ -100,4 +100,4 @@ async def _addresses(host: str) -> Iterable[IPAddress]:
     except OSError:
         # Unresolvable now: nothing to connect to. It is checked again whenever it is saved.
         return []
-    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+    return {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}

@@ -29,26 +29,40 @@ def gateway_request(body: GenerateRequest, principal: Principal, request_id: str
     options = body.options
     stop = [options.stop] if isinstance(options.stop, str) else options.stop
     chat = ChatRequest(
-        messages=body.chat_messages(), model=body.model, temperature=options.temperature,
-        max_tokens=options.max_tokens, top_p=options.top_p, stop=stop,
-        response_format=options.response_format, logprobs=options.logprobs,
-        top_logprobs=options.top_logprobs, timeout_s=options.timeout_s,
+        messages=body.chat_messages(),
+        model=body.model,
+        temperature=options.temperature,
+        max_tokens=options.max_tokens,
+        top_p=options.top_p,
+        stop=stop,
+        response_format=options.response_format,
+        logprobs=options.logprobs,
+        top_logprobs=options.top_logprobs,
+        timeout_s=options.timeout_s,
     )
     return GatewayRequest(
         caller=Caller(principal.tenant_id, principal.user_id, principal.api_key_id),
-        request_id=request_id, chat=chat, provider_id=body.provider_id, cache=body.cache,
+        request_id=request_id,
+        chat=chat,
+        provider_id=body.provider_id,
+        cache=body.cache,
         deadline_s=options.deadline_s or DEFAULT_DEADLINE_S,
     )
 
 
 def result_body(result: GatewayResult, *, with_content: bool = True) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "model": result.model, "provider_id": result.provider_id,
-        "usage": {"prompt_tokens": result.usage.prompt_tokens,
-                  "completion_tokens": result.usage.completion_tokens,
-                  "total_tokens": result.usage.total_tokens},
-        "latency_ms": result.latency_ms, "finish_reason": result.finish_reason,
-        "cached": result.cached, "request_id": result.request_id,
+        "model": result.model,
+        "provider_id": result.provider_id,
+        "usage": {
+            "prompt_tokens": result.usage.prompt_tokens,
+            "completion_tokens": result.usage.completion_tokens,
+            "total_tokens": result.usage.total_tokens,
+        },
+        "latency_ms": result.latency_ms,
+        "finish_reason": result.finish_reason,
+        "cached": result.cached,
+        "request_id": result.request_id,
         "attempts": [a.as_dict() for a in result.attempts],
     }
     if with_content:
@@ -64,22 +78,30 @@ def cache_header(result: GatewayResult) -> dict[str, str]:
 
 @router.post("/generate")
 async def generate(
-    body: GenerateRequest, request: Request, principal: CurrentMember, services: ServicesDep,
-    request_id: RequestIdDep, locale: LocaleDep,
+    body: GenerateRequest,
+    request: Request,
+    principal: CurrentMember,
+    services: ServicesDep,
+    request_id: RequestIdDep,
+    locale: LocaleDep,
 ) -> Response:
     work = gateway_request(body, principal, request_id)
     if body.stream:
         items = stream(services.switcher, work, rpm_limit=principal.rpm_limit)
         first = await anext(items)  # failures before any text answer with a plain error
         return StreamingResponse(
-            _sse(first, items, locale, request_id), media_type="text/event-stream",
+            _sse(first, items, locale, request_id),
+            media_type="text/event-stream",
             headers=SSE_HEADERS,
         )
     result = await unless_disconnected(
         request, services.switcher.generate(work, rpm_limit=principal.rpm_limit)
     )
-    return Response(orjson.dumps(result_body(result)), media_type="application/json",
-                    headers=cache_header(result))
+    return Response(
+        orjson.dumps(result_body(result)),
+        media_type="application/json",
+        headers=cache_header(result),
+    )
 
 
 async def _sse(
@@ -102,12 +124,16 @@ def _event(name: str, data: dict[str, Any]) -> bytes:
 
 @router.post("/embed")
 async def embed(
-    body: EmbedRequest, request: Request, principal: CurrentMember, services: ServicesDep,
+    body: EmbedRequest,
+    request: Request,
+    principal: CurrentMember,
+    services: ServicesDep,
     request_id: RequestIdDep,
 ) -> Response:
     work = GatewayRequest(
         caller=Caller(principal.tenant_id, principal.user_id, principal.api_key_id),
-        request_id=request_id, chat=ChatRequest(messages=(), model=body.model),
+        request_id=request_id,
+        chat=ChatRequest(messages=(), model=body.model),
         provider_id=body.provider_id,
     )
     outcome = await unless_disconnected(
@@ -115,10 +141,15 @@ async def embed(
     )
     result = outcome.result
     payload = {
-        "embeddings": result.embeddings, "model": result.model, "dimensions": result.dimensions,
-        "usage": {"prompt_tokens": result.usage.prompt_tokens,
-                  "total_tokens": result.usage.total_tokens},
-        "provider_id": outcome.provider_id, "request_id": request_id,
+        "embeddings": result.embeddings,
+        "model": result.model,
+        "dimensions": result.dimensions,
+        "usage": {
+            "prompt_tokens": result.usage.prompt_tokens,
+            "total_tokens": result.usage.total_tokens,
+        },
+        "provider_id": outcome.provider_id,
+        "request_id": request_id,
         "attempts": [a.as_dict() for a in outcome.attempts],
     }
     return Response(orjson.dumps(payload), media_type="application/json")
@@ -132,9 +163,12 @@ async def usage(
     until: Annotated[datetime | None, Query(alias="to")] = None,
     provider_id: str | None = None,
 ) -> dict[str, Any]:
-    """Requests, errors, tokens, cost, latency percentiles and cache hits by provider, model, day."""
+    """Requests, errors, tokens, cost, latency and cache hits by provider, model and day."""
     async with services.sessions() as session:
         return await usage_report(
-            session, tenant_id=principal.tenant_id, since=since, until=until,
+            session,
+            tenant_id=principal.tenant_id,
+            since=since,
+            until=until,
             provider_id=provider_id,
         )

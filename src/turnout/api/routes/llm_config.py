@@ -24,7 +24,7 @@ async def list_methods(locale: LocaleDep) -> list[dict[str, Any]]:
 @router.get("/routing", response_model=RoutingBody)
 async def read_routing(principal: CurrentAdmin, session: SessionDep) -> RoutingBody:
     routing = await get_routing(session, tenant_id=principal.tenant_id)
-    return RoutingBody(**routing.as_dict())  # type: ignore[arg-type]
+    return RoutingBody(**routing.as_dict())
 
 
 @router.put("/routing", response_model=RoutingBody)
@@ -32,12 +32,14 @@ async def replace_routing(
     body: RoutingBody, principal: CurrentAdmin, session: SessionDep, services: ServicesDep
 ) -> RoutingBody:
     routing = await set_routing(
-        session, tenant_id=principal.tenant_id, principal=principal,
+        session,
+        tenant_id=principal.tenant_id,
+        principal=principal,
         routing=Routing(body.active_provider_id, tuple(body.fallback_provider_ids)),
     )
     await session.commit()
     await services.runtime.changed(tenant_id=principal.tenant_id)
-    return RoutingBody(**routing.as_dict())  # type: ignore[arg-type]
+    return RoutingBody(**routing.as_dict())
 
 
 @router.post("/providers/{provider_id}/activate", response_model=RoutingBody)
@@ -49,7 +51,7 @@ async def activate(
     )
     await session.commit()
     await services.runtime.changed(tenant_id=principal.tenant_id)
-    return RoutingBody(**routing.as_dict())  # type: ignore[arg-type]
+    return RoutingBody(**routing.as_dict())
 
 
 @router.get("/models", response_model=list[ModelEntryPublic])

@@ -54,7 +54,9 @@ class EmbeddingsBody(BaseModel):
     dimensions: int | None = Field(default=None, ge=1)
 
 
-async def _target(services: ServicesDep, tenant_id: str, model: str) -> tuple[str | None, str | None]:
+async def _target(
+    services: ServicesDep, tenant_id: str, model: str
+) -> tuple[str | None, str | None]:
     """(provider name, model) for an OpenAI-style `model` string."""
     if model == AUTO:
         return None, None
@@ -72,19 +74,29 @@ def _caller(principal: Principal) -> Caller:
 
 @router.post("/chat/completions")
 async def chat_completions(
-    body: ChatCompletionBody, request: Request, principal: CurrentMember, services: ServicesDep,
-    request_id: RequestIdDep, locale: LocaleDep,
+    body: ChatCompletionBody,
+    request: Request,
+    principal: CurrentMember,
+    services: ServicesDep,
+    request_id: RequestIdDep,
+    locale: LocaleDep,
 ) -> Response:
     provider_name, model = await _target(services, principal.tenant_id, body.model)
     stop = [body.stop] if isinstance(body.stop, str) else body.stop
     chat = ChatRequest(
-        messages=body.messages, model=model, temperature=body.temperature, top_p=body.top_p,
-        max_tokens=body.max_completion_tokens or body.max_tokens, stop=stop,
-        response_format=body.response_format, logprobs=bool(body.logprobs),
+        messages=body.messages,
+        model=model,
+        temperature=body.temperature,
+        top_p=body.top_p,
+        max_tokens=body.max_completion_tokens or body.max_tokens,
+        stop=stop,
+        response_format=body.response_format,
+        logprobs=bool(body.logprobs),
         top_logprobs=body.top_logprobs,
     )
-    work = GatewayRequest(caller=_caller(principal), request_id=request_id, chat=chat,
-                          provider_name=provider_name)
+    work = GatewayRequest(
+        caller=_caller(principal), request_id=request_id, chat=chat, provider_name=provider_name
+    )
     if body.stream:
         include_usage = bool((body.stream_options or {}).get("include_usage"))
         items = stream(services.switcher, work, rpm_limit=principal.rpm_limit)
@@ -94,47 +106,70 @@ async def chat_completions(
     result = await unless_disconnected(
         request, services.switcher.generate(work, rpm_limit=principal.rpm_limit)
     )
-    return Response(orjson.dumps(_completion(result, body.model)), media_type="application/json",
-                    headers=cache_header(result))
+    return Response(
+        orjson.dumps(_completion(result, body.model)),
+        media_type="application/json",
+        headers=cache_header(result),
+    )
 
 
 def _usage(result: GatewayResult) -> dict[str, int]:
-    return {"prompt_tokens": result.usage.prompt_tokens,
-            "completion_tokens": result.usage.completion_tokens,
-            "total_tokens": result.usage.total_tokens}
+    return {
+        "prompt_tokens": result.usage.prompt_tokens,
+        "completion_tokens": result.usage.completion_tokens,
+        "total_tokens": result.usage.total_tokens,
+    }
 
 
 def _completion(result: GatewayResult, requested_model: str) -> dict[str, Any]:
     choice: dict[str, Any] = {
-        "index": 0, "message": {"role": "assistant", "content": result.content},
-        "finish_reason": result.finish_reason or "stop", "logprobs": None,
+        "index": 0,
+        "message": {"role": "assistant", "content": result.content},
+        "finish_reason": result.finish_reason or "stop",
+        "logprobs": None,
     }
     if result.logprobs is not None:
-        choice["logprobs"] = {"content": [
-            {"token": t["token"], "logprob": t["logprob"], "bytes": None, "top_logprobs": []}
-            for t in result.logprobs
-        ]}
+        choice["logprobs"] = {
+            "content": [
+                {"token": t["token"], "logprob": t["logprob"], "bytes": None, "top_logprobs": []}
+                for t in result.logprobs
+            ]
+        }
     return {
-        "id": f"chatcmpl-{result.request_id}", "object": "chat.completion",
-        "created": int(time.time()), "model": result.model or requested_model,
-        "choices": [choice], "usage": _usage(result),
+        "id": f"chatcmpl-{result.request_id}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": result.model or requested_model,
+        "choices": [choice],
+        "usage": _usage(result),
         "system_fingerprint": None,
-        "turnout": {"provider_id": result.provider_id, "cached": result.cached,
-                    "attempts": [a.as_dict() for a in result.attempts]},
+        "turnout": {
+            "provider_id": result.provider_id,
+            "cached": result.cached,
+            "attempts": [a.as_dict() for a in result.attempts],
+        },
     }
 
 
 async def _chunks(
-    first: StreamItem, rest: AsyncIterator[StreamItem], model: str, request_id: str,
-    include_usage: bool, locale: str,
+    first: StreamItem,
+    rest: AsyncIterator[StreamItem],
+    model: str,
+    request_id: str,
+    include_usage: bool,
+    locale: str,
 ) -> AsyncIterator[bytes]:
     created = int(time.time())
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
-        payload = {"id": f"chatcmpl-{request_id}", "object": "chat.completion.chunk",
-                   "created": created, "model": model,
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish,
-                                "logprobs": None}], **extra}
+        payload = {
+            "id": f"chatcmpl-{request_id}",
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+            **extra,
+        }
         return b"data: " + orjson.dumps(payload) + b"\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
@@ -142,16 +177,27 @@ async def _chunks(
     while item is not None:
         if item.error is not None:
             error = error_body(item.error, locale, request_id)["error"]
-            body = {"error": {"message": error["message"], "type": "api_error", "param": None,
-                              "code": error["code"].lower()}}
+            body = {
+                "error": {
+                    "message": error["message"],
+                    "type": "api_error",
+                    "param": None,
+                    "code": error["code"].lower(),
+                }
+            }
             yield b"data: " + orjson.dumps(body) + b"\n\n"
             return
         if item.result is not None:
             yield chunk({}, item.result.finish_reason or "stop")
             if include_usage:
-                payload = {"id": f"chatcmpl-{request_id}", "object": "chat.completion.chunk",
-                           "created": created, "model": model, "choices": [],
-                           "usage": _usage(item.result)}
+                payload = {
+                    "id": f"chatcmpl-{request_id}",
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "choices": [],
+                    "usage": _usage(item.result),
+                }
                 yield b"data: " + orjson.dumps(payload) + b"\n\n"
         elif item.text:
             yield chunk({"content": item.text})
@@ -161,26 +207,37 @@ async def _chunks(
 
 @router.post("/embeddings")
 async def embeddings(
-    body: EmbeddingsBody, request: Request, principal: CurrentMember, services: ServicesDep,
+    body: EmbeddingsBody,
+    request: Request,
+    principal: CurrentMember,
+    services: ServicesDep,
     request_id: RequestIdDep,
 ) -> Response:
     texts = [body.input] if isinstance(body.input, str) else body.input
     if not texts:
         raise ValidationFailed([{"field": "input", "code": "validation.required"}])
     provider_name, model = await _target(services, principal.tenant_id, body.model)
-    work = GatewayRequest(caller=_caller(principal), request_id=request_id,
-                          chat=ChatRequest(messages=(), model=model), provider_name=provider_name)
+    work = GatewayRequest(
+        caller=_caller(principal),
+        request_id=request_id,
+        chat=ChatRequest(messages=(), model=model),
+        provider_name=provider_name,
+    )
     outcome = await unless_disconnected(
         request, services.switcher.embed(work, texts, rpm_limit=principal.rpm_limit)
     )
     result = outcome.result
     payload = {
         "object": "list",
-        "data": [{"object": "embedding", "index": i, "embedding": vector}
-                 for i, vector in enumerate(result.embeddings)],
+        "data": [
+            {"object": "embedding", "index": i, "embedding": vector}
+            for i, vector in enumerate(result.embeddings)
+        ],
         "model": result.model,
-        "usage": {"prompt_tokens": result.usage.prompt_tokens,
-                  "total_tokens": result.usage.total_tokens},
+        "usage": {
+            "prompt_tokens": result.usage.prompt_tokens,
+            "total_tokens": result.usage.total_tokens,
+        },
     }
     return Response(orjson.dumps(payload), media_type="application/json")
 
@@ -194,9 +251,16 @@ async def models(principal: CurrentViewer, services: ServicesDep) -> dict[str, A
         if not live.enabled:
             continue
         connection = live.adapter.connection
-        data.append({"id": live.name, "object": "model", "created": created,
-                     "owned_by": live.provider_type})
+        data.append(
+            {"id": live.name, "object": "model", "created": created, "owned_by": live.provider_type}
+        )
         for model in {connection.chat_model, connection.embedding_model} - {None}:
-            data.append({"id": f"{live.name}/{model}", "object": "model", "created": created,
-                         "owned_by": live.provider_type})
+            data.append(
+                {
+                    "id": f"{live.name}/{model}",
+                    "object": "model",
+                    "created": created,
+                    "owned_by": live.provider_type,
+                }
+            )
     return {"object": "list", "data": data}

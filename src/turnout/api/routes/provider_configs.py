@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from turnout.api.deps import CurrentAdmin, LocaleDep, ServicesDep, SessionDep
+from turnout.api.errors import error_body
 from turnout.api.schemas.providers import ConnectionTestResult, ProviderPublic, ProviderWrite
 from turnout.configs import provider_configs as configs
-from turnout.api.errors import error_body
 from turnout.configs.connection_test import test_connection
 from turnout.configs.routing import get_routing
 
@@ -26,8 +26,12 @@ async def list_configs(principal: CurrentAdmin, session: SessionDep) -> list[Pro
 
 
 @router.get("/{config_id}", response_model=ProviderPublic)
-async def get_config(config_id: str, principal: CurrentAdmin, session: SessionDep) -> ProviderPublic:
-    row = await configs.get_provider_config(session, tenant_id=principal.tenant_id, config_id=config_id)
+async def get_config(
+    config_id: str, principal: CurrentAdmin, session: SessionDep
+) -> ProviderPublic:
+    row = await configs.get_provider_config(
+        session, tenant_id=principal.tenant_id, config_id=config_id
+    )
     return ProviderPublic.of(row, active_id=await _active_id(session, principal.tenant_id))
 
 
@@ -36,8 +40,11 @@ async def create_config(
     body: ProviderWrite, principal: CurrentAdmin, session: SessionDep, services: ServicesDep
 ) -> ProviderPublic:
     row = await configs.create_provider_config(
-        session, tenant_id=principal.tenant_id, payload=body.model_dump(exclude_unset=True),
-        principal=principal, deps=services.config_deps,
+        session,
+        tenant_id=principal.tenant_id,
+        payload=body.model_dump(exclude_unset=True),
+        principal=principal,
+        deps=services.config_deps,
     )
     await session.commit()
     await services.runtime.changed(tenant_id=principal.tenant_id, provider_id=row.id)
@@ -46,12 +53,18 @@ async def create_config(
 
 @router.put("/{config_id}", response_model=ProviderPublic)
 async def update_config(
-    config_id: str, body: ProviderWrite, principal: CurrentAdmin, session: SessionDep,
+    config_id: str,
+    body: ProviderWrite,
+    principal: CurrentAdmin,
+    session: SessionDep,
     services: ServicesDep,
 ) -> ProviderPublic:
     row = await configs.update_provider_config(
-        session, tenant_id=principal.tenant_id, config_id=config_id,
-        payload=body.model_dump(exclude_unset=True), principal=principal,
+        session,
+        tenant_id=principal.tenant_id,
+        config_id=config_id,
+        payload=body.model_dump(exclude_unset=True),
+        principal=principal,
         deps=services.config_deps,
     )
     await session.commit()
@@ -73,12 +86,17 @@ async def delete_config(
 
 @router.post("/{config_id}/test", response_model=ConnectionTestResult)
 async def test_config(
-    config_id: str, principal: CurrentAdmin, session: SessionDep, services: ServicesDep,
+    config_id: str,
+    principal: CurrentAdmin,
+    session: SessionDep,
+    services: ServicesDep,
     locale: LocaleDep,
 ) -> ConnectionTestResult:
     await configs.get_provider_config(session, tenant_id=principal.tenant_id, config_id=config_id)
     outcome = await test_connection(
-        runtime=services.runtime, outbound=services.outbound, tenant_id=principal.tenant_id,
+        runtime=services.runtime,
+        outbound=services.outbound,
+        tenant_id=principal.tenant_id,
         provider_id=config_id,
     )
     if outcome.error is None:
@@ -88,6 +106,8 @@ async def test_config(
         )
     rendered = error_body(outcome.error, locale, "")["error"]
     return ConnectionTestResult(
-        ok=False, latency_ms=outcome.latency_ms, error_code=rendered["code"],
+        ok=False,
+        latency_ms=outcome.latency_ms,
+        error_code=rendered["code"],
         message=rendered["message"],
     )

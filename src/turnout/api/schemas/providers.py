@@ -46,12 +46,20 @@ class ProviderPublic(BaseModel):
     @classmethod
     def of(cls, config: ProviderConfig, *, active_id: str | None) -> ProviderPublic:
         return cls(
-            id=config.id, name=config.name, provider_type=config.provider_type,
-            deployment_mode=config.deployment_mode, base_url=config.base_url,
-            api_key=config.api_key_hint, has_api_key=config.api_key_encrypted is not None,
-            models=config.models, options=config.options, extra=config.extra,
-            enabled=config.enabled, is_active=config.id == active_id,
-            created_at=config.created_at, updated_at=config.updated_at,
+            id=config.id,
+            name=config.name,
+            provider_type=config.provider_type,
+            deployment_mode=config.deployment_mode,
+            base_url=config.base_url,
+            api_key=config.api_key_hint,
+            has_api_key=config.api_key_encrypted is not None,
+            models=config.models,
+            options=config.options,
+            extra=config.extra,
+            enabled=config.enabled,
+            is_active=config.id == active_id,
+            created_at=config.created_at,
+            updated_at=config.updated_at,
         )
 
 
