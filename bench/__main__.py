@@ -135,6 +135,12 @@ class Bench:
         binary = ensure_wrk()
         machine = describe(wrk_version(binary))
         print(CORES_NOTE.format(n=machine["nproc"]), flush=True)
+        busy = float(machine["background_cpu"])  # type: ignore[arg-type]
+        print(f"CPUs busy with other work before the run: {busy:.0%} "
+              f"(load average {machine['loadavg']})", flush=True)
+        if busy > 0.10:
+            self.note(f"{busy:.0%} of the CPUs were busy with other work when the run began; "
+                      "figures are depressed accordingly.")
         upstream_url = self.start_upstream()
         runner = Runner(Wrk(binary), upstream_url, args.duration, args.warmup, args.connections)
         soak: SoakResult | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -42,6 +43,24 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _cpu_times() -> tuple[int, int]:
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields), idle
+
+
+def background_cpu(seconds: float = 1.0) -> float:
+    """Share of all CPUs busy over `seconds` (other work on the machine before the benchmark)."""
+    try:
+        total0, idle0 = _cpu_times()
+        time.sleep(seconds)
+        total1, idle1 = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    spent = total1 - total0
+    return 1.0 - (idle1 - idle0) / spent if spent else 0.0
+
+
 def describe(wrk_version: str) -> dict[str, object]:
     return {
         "nproc": os.cpu_count() or 0,
@@ -52,4 +71,6 @@ def describe(wrk_version: str) -> dict[str, object]:
         "python": platform.python_version(),
         "packages": _versions(),
         "wrk": wrk_version,
+        "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+        "background_cpu": round(background_cpu(), 3),
     }

@@ -98,7 +98,7 @@ def checks(measurements: list[Measurement], soak: SoakResult | None) -> list[Che
     out.extend(_cache_checks(measurements))
     if soak is not None:
         out.append(Check(f"RSS within ±{RSS_DRIFT:.0%} from {soak.first_at_s:.0f} s to end of soak",
-                         f"generate, {soak.workers}w, {soak.duration_s / 60:.0f} min",
+                         f"generate, {soak.workers}w, {soak.duration_s / 60:g} min",
                          f"{soak.first_kib / 1024:.1f} → {soak.last_kib / 1024:.1f} MiB "
                          f"({soak.change:+.1%})", abs(soak.change) <= RSS_DRIFT))
     return out
@@ -168,6 +168,8 @@ def markdown_report(measurements: list[Measurement], soak: SoakResult | None,
         f"{machine['cpu_model']}, Linux {machine['kernel']}",
         f"- Python {machine['python']}; "
         + ", ".join(f"{name} {version}" for name, version in packages.items()),
+        f"- Before the run: load average {machine['loadavg']}, "
+        f"{machine['background_cpu']:.0%} of the CPUs busy with other work.",
         f"- Load generator: {machine['wrk']}, 1 thread. The load generator, the fake upstream "
         "(one aiohttp process) and Turnout share the same cores, so every figure is "
         "CPU-bound by all three together; DIRECT is the same wrk against the fake upstream in "

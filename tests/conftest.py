@@ -3,6 +3,7 @@ TURNOUT_TEST_DATABASE_URL says so), a running app, and tenants with a user per r
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -17,16 +18,16 @@ from sqlalchemy import delete
 
 from turnout.accounts.api_keys import create_api_key
 from turnout.accounts.tenants import get_or_create_tenant
-from turnout.accounts.users import create_user
 from turnout.app import create_app
 from turnout.container import Services
 from turnout.fakeupstream import FakeUpstream
+from turnout.security.passwords import hash_password
 from turnout.security.roles import Role
 from turnout.security.tokens import SessionClaims
 from turnout.settings import Settings
 from turnout.store import migrate
 from turnout.store.db import create_engine
-from turnout.store.models import Base
+from turnout.store.models import Base, User
 
 hypothesis_settings.register_profile("ci", deadline=None, print_blob=True)
 hypothesis_settings.register_profile("dev", deadline=None)
@@ -169,6 +170,11 @@ class TenantFixture:
         return {"Authorization": f"Bearer {credential}"}
 
 
+@functools.cache
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
 async def build_tenant(services: Services, name: str | None = None) -> TenantFixture:
     name = name or f"tenant-{secrets.token_hex(4)}"
     async with services.sessions() as session:
@@ -176,14 +182,12 @@ async def build_tenant(services: Services, name: str | None = None) -> TenantFix
         fixture = TenantFixture(id=tenant.id, name=name)
         for role in Role:
             username = f"{role.value}-{secrets.token_hex(4)}"
-            user = await create_user(
-                session,
-                tenant_id=tenant.id,
-                username=username,
-                password=PASSWORD,
-                role=role,
-                principal=None,
+            # Hashed once per session: the deliberately slow hash would dominate every test.
+            user = User(
+                tenant_id=tenant.id, username=username, password_hash=password_hash(), role=role
             )
+            session.add(user)
+            await session.flush()
             _, key = await create_api_key(
                 session, tenant_id=tenant.id, name=f"{role.value} key", role=role, principal=None
             )
