@@ -65,8 +65,14 @@ def _valid(m: Measurement) -> bool:
     return m.result.error_share <= MAX_ERROR_SHARE
 
 
+BUSY_OTHER_CPU = 0.10
+
+
 def _errors_note(m: Measurement) -> str:
-    return "" if _valid(m) else f" — INVALID: {m.result.error_count} errors {m.result.errors}"
+    note = "" if _valid(m) else f" — INVALID: {m.result.error_count} errors {m.result.errors}"
+    if m.other_cpu > BUSY_OTHER_CPU:
+        note += f" (machine busy: {m.other_cpu:.0%} other CPU)"
+    return note
 
 
 def checks(measurements: list[Measurement], soak: SoakResult | None) -> list[Check]:
@@ -128,14 +134,15 @@ def _verdict(passed: bool | None) -> str:
 
 
 HEADER = ("scenario", "target", "workers", "delay", "conns", "RPS", "p50 ms", "p99 ms",
-          "RPS ÷ direct", "added p50", "added p99", "errors")
+          "RPS ÷ direct", "added p50", "added p99", "errors", "other CPU")
 
 
 def _cells(row: Row) -> tuple[str, ...]:
     m, r = row.m, row.m.result
     return (m.kind, m.target, str(m.workers), f"{m.delay_ms} ms", str(m.connections),
             f"{r.rps:,.0f}", f"{r.p50:.2f}", f"{r.p99:.2f}", _fmt(row.ratio, ".2f"),
-            _fmt(row.added(50), "+.2f"), _fmt(row.added(99), "+.2f"), str(r.error_count))
+            _fmt(row.added(50), "+.2f"), _fmt(row.added(99), "+.2f"), str(r.error_count),
+            f"{m.other_cpu:.0%}")
 
 
 def text_report(measurements: list[Measurement], soak: SoakResult | None,
@@ -181,7 +188,10 @@ def markdown_report(measurements: list[Measurement], soak: SoakResult | None,
         "|" + "|".join("---" if i < 2 else "---:" for i in range(len(HEADER))) + "|",
     ]
     out.extend("| " + " | ".join(_cells(r)) + " |" for r in rows(measurements))
-    out.extend(["", "Targets: " + "; ".join(f"`{k}` = {v}" for k, v in TARGET_LABELS.items()),
+    out.extend(["", "Targets: " + "; ".join(f"`{k}` = {v}" for k, v in TARGET_LABELS.items())
+                + ". Latencies in ms; added = Turnout − DIRECT of the same scenario and workers. "
+                "`other CPU` = share of all CPUs used by processes outside the benchmark during "
+                "the measured run (other work on the shared machine).",
                 "", "## Against the targets of issue 4", "",
                 "| target | scenario | measured | verdict |", "|---|---|---|---|"])
     out.extend(f"| {c.target} | {c.scenario} | {c.measured} | **{_verdict(c.passed)}** |"

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bench import cpu
 from bench.processes import server_rss
 from bench.setup import CHAT_MODEL, UPSTREAM_API_KEY, TurnoutSetup, call, set_upstream_delay
 from bench.wrk import Load, Wrk, WrkResult, stop
@@ -59,6 +60,7 @@ class Measurement:
     delay_ms: int
     connections: int
     result: WrkResult
+    other_cpu: float = 0.0  # share of all CPUs used by processes outside the benchmark
 
 
 @dataclass
@@ -106,13 +108,15 @@ class Runner:
                 connections: int) -> Measurement:
         if self.warmup_s > 0:
             self.wrk.run(load, connections, self.warmup_s)
+        before = cpu.mark()
         result = self.wrk.run(load, connections, self.duration_s)
-        m = Measurement(kind, target, workers, delay_ms, connections, result)
+        other = cpu.other_share(before, cpu.mark())
+        m = Measurement(kind, target, workers, delay_ms, connections, result, other)
         self.measurements.append(m)
         errors = f"  errors {result.errors}" if result.error_count else ""
         self.log(f"  {kind:<10} {target:<9} {workers}w {delay_ms:>3} ms c{connections:<3}"
                  f" {result.rps:>9.0f} rps  p50 {result.p50:7.2f} ms  p99 {result.p99:7.2f} ms"
-                 + errors)
+                 + f"  other CPU {other:4.0%}" + errors)
         return m
 
     def load_matrix(self, setup: TurnoutSetup, workers: int, delays_ms: list[int],

@@ -53,6 +53,7 @@ class Attempt:
     latency_ms: float = 0.0
     error_code: str | None = None
     message: str | None = None
+    retry_after_s: float | None = None  # for a candidate skipped by our own rate limit
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,4 +65,5 @@ class Attempt:
             "latency_ms": round(self.latency_ms, 3),
             "code": self.error_code,
             "message": self.message,
+            "retry_after_s": self.retry_after_s,
         }

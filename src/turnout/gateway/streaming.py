@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
 from turnout.errors import TurnoutError, UpstreamTimeout
-from turnout.gateway.cache_keys import cache_key, is_cacheable
 from turnout.gateway.candidates import Candidate
 from turnout.gateway.context import Attempt, GatewayRequest
 from turnout.gateway.limits import estimate_tokens
-from turnout.gateway.switcher import GatewayResult, Switcher, _encode, _ms_since
+from turnout.gateway.outcomes import GatewayResult
+from turnout.gateway.switcher import Switcher, model_of
 from turnout.providers import ChatResult, StreamEvent, Usage
 
 
@@ -45,10 +45,7 @@ async def stream(
 
     async def serve(candidate: Candidate) -> bool | None:
         nonlocal opened, cached
-        key = cache_key(request, provider_id=candidate.live.id, model=switcher._model(candidate))
-        if is_cacheable(request) and (
-            hit := await switcher._cached(request, candidate, key, attempts)
-        ):
+        if hit := await switcher.cached_result(request, candidate, attempts):
             cached = hit
             return True
         chat = replace(request.chat, model=candidate.model)
@@ -57,13 +54,13 @@ async def stream(
             events = candidate.live.adapter.stream_generate(replace(chat, timeout_s=timeout_s))
             return events, await anext(aiter(events))
 
-        result = await switcher._attempts(request, candidate, attempts, tokens, open_stream)
+        result = await switcher.try_provider(request, candidate, attempts, tokens, open_stream)
         if result is None:
             return None
         opened = (candidate, result)
         return True
 
-    await switcher._over_candidates(request, candidates, attempts, serve)
+    await switcher.over_candidates(request, candidates, attempts, serve)
     if cached is not None:
         yield StreamItem(text=cached.content)
         yield StreamItem(result=cached)
@@ -93,11 +90,11 @@ async def _relay(
             event = await _next(events, idle_timeout, request, candidate)
     except TurnoutError as error:
         switcher.deps.circuit.record_failure(candidate.live.id, error)
-        await switcher._record(
+        await switcher.accounting.record(
             request,
             candidate,
             Usage(),
-            switcher._model(candidate),
+            model_of(candidate),
             status="error",
             attempts=attempts,
             cached=False,
@@ -111,19 +108,11 @@ async def _relay(
     usage = final.usage or Usage()
     result = ChatResult(
         content="".join(pieces),
-        model=final.model or switcher._model(candidate) or "",
+        model=final.model or model_of(candidate) or "",
         finish_reason=final.finish_reason or "stop",
         usage=usage,
     )
-    outcome = switcher._result(request, candidate, result, attempts)
-    if is_cacheable(request):
-        key = cache_key(request, provider_id=candidate.live.id, model=switcher._model(candidate))
-        await switcher.deps.cache.set(key, _encode(result), switcher.deps.cache_ttl_s)
-    await switcher._record(
-        request, candidate, usage, outcome.model, status="ok", attempts=attempts, cached=False
-    )
-    outcome.latency_ms = _ms_since(request.started)
-    yield StreamItem(result=outcome)
+    yield StreamItem(result=await switcher.finish(request, candidate, result, attempts))
 
 
 async def _next(

@@ -53,6 +53,8 @@ class Tenant(Base):
     __tablename__ = "tenants"
     id: Mapped[str] = _id()
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    # Where provider health alerts are POSTed (checked by the outbound URL guard); NULL: none.
+    alert_webhook_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     created_at: Mapped[datetime] = _created()
 
 

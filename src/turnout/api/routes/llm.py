@@ -15,8 +15,8 @@ from turnout.api.disconnect import unless_disconnected
 from turnout.api.errors import error_body
 from turnout.api.schemas.llm import EmbedRequest, GenerateRequest
 from turnout.gateway.context import DEFAULT_DEADLINE_S, Caller, GatewayRequest
+from turnout.gateway.outcomes import GatewayResult
 from turnout.gateway.streaming import StreamItem, stream
-from turnout.gateway.switcher import GatewayResult
 from turnout.gateway.usage_report import usage_report
 from turnout.providers import ChatRequest
 from turnout.security.roles import Principal

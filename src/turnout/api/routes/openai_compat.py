@@ -21,8 +21,8 @@ from turnout.api.errors import error_body
 from turnout.api.routes.llm import SSE_HEADERS, cache_header
 from turnout.errors import ValidationFailed
 from turnout.gateway.context import Caller, GatewayRequest
+from turnout.gateway.outcomes import GatewayResult
 from turnout.gateway.streaming import StreamItem, stream
-from turnout.gateway.switcher import GatewayResult
 from turnout.providers import ChatRequest
 from turnout.security.roles import Principal
 

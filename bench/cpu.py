@@ -1,0 +1,52 @@
+"""How busy the CPUs were with work that is not the benchmark's own (wrk, upstream, Turnout).
+
+Other engineers' test runs on a shared 2-core machine depress every figure; each measurement
+records the share of all CPUs that went to processes outside this benchmark's process tree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.processes import process_tree
+
+
+def _system() -> tuple[int, int]:
+    """(all jiffies, idle jiffies) summed over CPUs."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return sum(fields[:8]), fields[3] + fields[4]
+
+
+def _own_ticks() -> int:
+    """CPU jiffies of this process's tree, reaped children included (cutime/cstime)."""
+    total = 0
+    for pid in process_tree(os.getpid()):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return total
+
+
+@dataclass(frozen=True)
+class CpuMark:
+    total: int
+    idle: int
+    own: int
+
+
+def mark() -> CpuMark:
+    total, idle = _system()
+    return CpuMark(total, idle, _own_ticks())
+
+
+def other_share(start: CpuMark, end: CpuMark) -> float:
+    """Share of all CPUs busy with processes outside the benchmark between two marks."""
+    spent = end.total - start.total
+    if spent <= 0:
+        return 0.0
+    busy = spent - (end.idle - start.idle)
+    return max(0.0, (busy - (end.own - start.own)) / spent)
