@@ -21,6 +21,7 @@ from types import FrameType
 from bench import report
 from bench.machine import describe
 from bench.processes import Managed, ProcessSet, free_port, wait_ready
+from bench.profile import profile_generate
 from bench.scenarios import (
     CHAT,
     CHAT_PATH,
@@ -58,6 +59,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--redis", default=None, help="TURNOUT_REDIS_URL for Turnout")
     parser.add_argument("--database", default=None,
                         help="TURNOUT_DATABASE_URL for Turnout (default: SQLite in a temp dir)")
+    parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
+                        help="also run py-spy on one Turnout worker during an extra generate "
+                        "load run per worker count; collapsed stacks go to DIR")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
     args.duration = args.duration or (3.0 if args.quick else 10.0)
@@ -155,6 +159,9 @@ class Bench:
                 if second.get("cached") is not True:
                     self.note(f"{workers}w: a repeated temperature-0 generate answered "
                               f"cached={second.get('cached')!r}; the cache-hit row may be misses.")
+            if args.profile is not None and GENERATE in targets:
+                print(profile_generate(runner, setup, server.pid, workers, args.profile),
+                      flush=True)
             if workers == args.soak_workers and args.soak_minutes > 0 and GENERATE in targets:
                 soak = self.soak(runner, setup, server, workers)
             self.procs.stop(server)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import time
 from importlib import metadata
 from pathlib import Path
@@ -61,6 +62,20 @@ def background_cpu(seconds: float = 1.0) -> float:
     return 1.0 - (idle1 - idle0) / spent if spent else 0.0
 
 
+def source_revision() -> str:
+    """The commit Turnout's source was at, and whether src/ had uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                             check=False)
+        return out.stdout.strip() if out.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "src")
+    return commit + (" with uncommitted changes in src/" if dirty else "")
+
+
 def describe(wrk_version: str) -> dict[str, object]:
     return {
         "nproc": os.cpu_count() or 0,
@@ -71,6 +86,7 @@ def describe(wrk_version: str) -> dict[str, object]:
         "python": platform.python_version(),
         "packages": _versions(),
         "wrk": wrk_version,
+        "revision": source_revision(),
         "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
         "background_cpu": round(background_cpu(), 3),
     }

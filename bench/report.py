@@ -171,6 +171,7 @@ def markdown_report(measurements: list[Measurement], soak: SoakResult | None,
         "",
         f"- Date: {started}",
         f"- Command: `{command}`",
+        f"- Source: commit {machine['revision']}",
         f"- Machine: {machine['nproc']} CPUs (nproc), {machine['memory_gib']} GiB memory, "
         f"{machine['cpu_model']}, Linux {machine['kernel']}",
         f"- Python {machine['python']}; "

@@ -7,17 +7,21 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from turnout.api.errors import install_error_handlers
+from turnout.api.lean import add_body_components
 from turnout.api.middleware import RequestIdMiddleware
 from turnout.api.routes import (
     audit,
     auth,
+    health,
     keys,
     llm,
     llm_config,
+    metrics,
     openai_compat,
     probes,
     provider_configs,
@@ -25,12 +29,13 @@ from turnout.api.routes import (
 )
 from turnout.container import Services
 from turnout.gateway.circuit import CircuitBreaker
-from turnout.gateway.limits import Limits
 from turnout.gateway.pricing import PriceBook
 from turnout.gateway.switcher import GatewayDeps, Switcher
 from turnout.gateway.usage import UsageRecorder
+from turnout.health import create_health_monitor
 from turnout.i18n import load_catalogs
 from turnout.logging_setup import configure_logging
+from turnout.metrics import GatewayMetrics, MeteredLimits, MetricsObserver, ObserverGroup
 from turnout.security.authenticator import Authenticator
 from turnout.configs.runtime import ProviderRuntime
 from turnout.security.crypto import SecretBox
@@ -55,10 +60,23 @@ async def build_services(settings: Settings) -> Services:
     await runtime.start()
     usage = UsageRecorder(sessions)
     await usage.start()
+    catalogs = load_catalogs()
+    outbound = OutboundPolicy(settings.outbound_allowlist)
+    meters = GatewayMetrics()
+    monitor = create_health_monitor(
+        settings, sessions=sessions, runtime=runtime, state=state, outbound=outbound,
+        catalogs=catalogs, metrics=meters,
+    )
+    circuit = CircuitBreaker()
     switcher = Switcher(runtime, GatewayDeps(
-        cache=state.cache, limits=Limits(state.limiter), circuit=CircuitBreaker(), usage=usage,
-        prices=PriceBook(sessions),
+        cache=state.cache, limits=MeteredLimits(state.limiter, meters), circuit=circuit,
+        usage=usage, prices=PriceBook(sessions),
+        observer=ObserverGroup(MetricsObserver(meters), monitor.observer()),
+        is_unhealthy=monitor.tracker.is_unhealthy,
     ))
+    meters.watch(health=monitor.tracker, circuit=circuit,
+                 provider_type_of=monitor.tracker.provider_type)
+    await monitor.start()
     return Services(
         settings=settings,
         engine=engine,
@@ -66,12 +84,14 @@ async def build_services(settings: Settings) -> Services:
         secrets=secret_box,
         tokens=tokens,
         authenticator=Authenticator(sessions, tokens),
-        catalogs=load_catalogs(),
-        outbound=OutboundPolicy(settings.outbound_allowlist),
+        catalogs=catalogs,
+        outbound=outbound,
         state=state,
         runtime=runtime,
         switcher=switcher,
         usage=usage,
+        health=monitor,
+        metrics=meters,
     )
 
 
@@ -100,12 +120,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
+            await services.health.close()
             with contextlib.suppress(Exception):
                 await services.authenticator.flush_last_used()
             await services.usage.close()
             await services.runtime.close()
             await services.state.close()
             await services.engine.dispose()
+            services.metrics.close()
 
     app = FastAPI(
         title="Turnout",
@@ -113,8 +135,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    routers = (auth, keys, users, audit, provider_configs, llm_config, llm, openai_compat, probes)
+    # Routes are matched in order: the request hot path goes first.
+    routers = (
+        llm, openai_compat, auth, keys, users, audit, provider_configs, llm_config, health, probes,
+        metrics,
+    )
     for module in routers:
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
+    _document_lean_bodies(app)
     return app
+
+
+def _document_lean_bodies(app: FastAPI) -> None:
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_body_components(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

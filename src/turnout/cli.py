@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -46,16 +48,22 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
 
     settings = _run(_prepare)
     configure_logging(settings.log_level)
+    processes = workers or settings.workers
+    if processes > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Read by prometheus-client in each worker: /metrics then sums every worker's values.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="turnout-metrics-")
     uvicorn.run(
         "turnout.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=processes,
         log_config=None,
         access_log=access_log,
         loop="uvloop",
         http="httptools",
+        # Forwarded headers are not trusted by default; the client address is not used anyway.
+        proxy_headers=False,
     )
 
 

@@ -11,7 +11,9 @@ from turnout.configs.provider_configs import ConfigDeps
 from turnout.configs.runtime import ProviderRuntime
 from turnout.gateway.switcher import Switcher
 from turnout.gateway.usage import UsageRecorder
+from turnout.health import HealthMonitor
 from turnout.i18n import Catalogs
+from turnout.metrics import GatewayMetrics
 from turnout.security.authenticator import Authenticator
 from turnout.security.crypto import SecretBox
 from turnout.security.outbound import OutboundPolicy
@@ -34,6 +36,8 @@ class Services:
     runtime: ProviderRuntime
     switcher: Switcher
     usage: UsageRecorder
+    health: HealthMonitor
+    metrics: GatewayMetrics
     # Later parts (state backends, gateway, health monitor…) register themselves here by name.
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -31,7 +31,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    health_interval_s: float = 60.0
+    health_interval_s: float = Field(default=60.0, gt=0)
+    health_failure_threshold: int = Field(default=3, ge=1)  # consecutive failures → unhealthy
+    health_recovery_threshold: int = Field(default=2, ge=1)  # consecutive successes → recovered
+    health_degraded_latency_ms: float = Field(default=5000.0, gt=0)  # slower checks → degraded
     outbound_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
     jwt_ttl_s: int = 3600

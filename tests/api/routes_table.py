@@ -28,6 +28,9 @@ class RouteRule:
 
 
 def _required_role(dependant: Dependant) -> Role | None:
+    lean = getattr(dependant.call, "required_role", None)  # a `guarded` lean endpoint
+    if lean is not None:
+        return lean
     for dependency in dependant.dependencies:
         role = getattr(dependency.call, "required_role", None)
         if role is not None:

@@ -15,8 +15,11 @@ from turnout.errors import NotAuthenticated, PermissionDenied
 from turnout.i18n import negotiate_locale
 from turnout.security.roles import Principal, Role
 
+# Every dependency is `async def`: FastAPI runs plain `def` ones in a thread pool, which costs
+# a thread hand-off per request on the hot path.
 
-def get_services(request: Request) -> Services:
+
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -32,14 +35,14 @@ async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_locale(request: Request) -> str:
+async def get_locale(request: Request) -> str:
     return negotiate_locale(request.headers.get("accept-language"))
 
 
 LocaleDep = Annotated[str, Depends(get_locale)]
 
 
-def request_id(request: Request) -> str:
+async def request_id(request: Request) -> str:
     return str(request.scope.get("state", {}).get("request_id", ""))
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from turnout.store.types import new_id
 
 REQUEST_ID_HEADER = b"x-request-id"
 _MAX_INBOUND_ID = 64
@@ -20,7 +21,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _inbound_id(scope) or str(uuid.uuid4())
+        request_id = _inbound_id(scope) or new_id()
         scope.setdefault("state", {})["request_id"] = request_id
         encoded = request_id.encode("latin-1")
 

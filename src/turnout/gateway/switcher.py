@@ -70,6 +70,8 @@ class Switcher:
         self.runtime = runtime
         self.deps = deps
         self.accounting = Accounting(deps)
+        self._policies: dict[int, RetryPolicy] = {}
+        self._policies_base = deps.retry
 
     async def candidates(self, request: GatewayRequest) -> list[Candidate]:
         return await resolve_candidates(self.runtime, request, is_unhealthy=self.deps.is_unhealthy)
@@ -86,10 +88,10 @@ class Switcher:
         async def serve(candidate: Candidate) -> GatewayResult | None:
             if hit := await self.cached_result(request, candidate, attempts):
                 return hit
-            chat = replace(request.chat, model=candidate.model)
 
             def call(timeout_s: float) -> Awaitable[ChatResult]:
-                return candidate.live.adapter.generate(replace(chat, timeout_s=timeout_s))
+                chat = replace(request.chat, model=candidate.model, timeout_s=timeout_s)
+                return candidate.live.adapter.generate(chat)
 
             result = await self.try_provider(request, candidate, attempts, tokens, call)
             return (
@@ -181,10 +183,7 @@ class Switcher:
             skipped.retry_after_s = refused.retry_after_s
             attempts.append(skipped)
             return None
-        retries = int(live.options.get("max_retries", 2))
-        policy = replace(
-            self.deps.retry, max_attempts=max(1, min(MAX_ATTEMPTS_PER_PROVIDER, retries + 1))
-        )
+        policy = self._policy(int(live.options.get("max_retries", 2)) + 1)
         per_try = request.chat.timeout_s or float(live.options.get("timeout_s") or 60.0)
         for number in range(1, policy.max_attempts + 1):
             timeout = min(per_try, request.remaining_s())
@@ -207,6 +206,17 @@ class Switcher:
             if not await self._backoff(policy, number, error, request):
                 break
         return None
+
+    def _policy(self, attempts: int) -> RetryPolicy:
+        """The retry policy allowing `attempts` tries (at most three), built once per count."""
+        attempts = max(1, min(MAX_ATTEMPTS_PER_PROVIDER, attempts))
+        base = self.deps.retry
+        policy = self._policies.get(attempts)
+        if policy is None or self._policies_base is not base:
+            if self._policies_base is not base:
+                self._policies, self._policies_base = {}, base
+            policy = self._policies[attempts] = replace(base, max_attempts=attempts)
+        return policy
 
     def _outcome(
         self,

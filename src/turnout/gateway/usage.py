@@ -84,8 +84,8 @@ class UsageRecorder:
                     await session.execute(insert(UsageLog), [row])
                     await session.commit()
                 written += 1
-            except IntegrityError:
-                log.error("usage row %s refused by the database (tenant gone?)", row["id"])
+            except IntegrityError as exc:
+                log.error("usage row %s refused by the database: %s", row["id"], exc.orig)
         return written
 
     async def close(self) -> None:

@@ -62,19 +62,19 @@ class HealthRecords:
                 found.extend(_stored(row) for row in rows)
             return found
 
-    async def save(self, writes: Sequence[HealthWrite]) -> set[str]:
-        """Apply the writes whose row still has the expected status; their provider ids."""
+    async def save(self, writes: Sequence[HealthWrite]) -> list[bool]:
+        """Apply, in order, the writes whose row still has the expected status; which did."""
         if not writes:
-            return set()
+            return []
         async with self._sessions() as session:
             existing = await _existing_ids(session, [w.ref.id for w in writes])
             dialect = session.get_bind().dialect.name
-            written: set[str] = set()
-            for write in writes:
-                if write.ref.id in existing and await _write(session, dialect, write):
-                    written.add(write.ref.id)
+            done = [
+                write.ref.id in existing and await _write(session, dialect, write)
+                for write in writes
+            ]
             await session.commit()
-        return written
+        return done
 
 
 async def tenant_health(session: AsyncSession, *, tenant_id: str) -> list[StoredHealth]:

@@ -73,6 +73,10 @@ class HealthTracker:
         entry = self._entries.get(provider_id)
         return entry[0] if entry else None
 
+    def provider_type(self, provider_id: str) -> str | None:
+        entry = self._entries.get(provider_id)
+        return entry[0].provider_type if entry else None
+
     def record(self, ref: ProviderRef, outcome: Outcome) -> Transition | None:
         """Apply one outcome; the transition when the status changed."""
         before = self.state(ref.id)
@@ -98,7 +102,7 @@ class HealthTracker:
                 del self._entries[provider_id]
                 self._unhealthy.discard(provider_id)
 
-    def counts(self) -> Counter[tuple[str, HealthStatus]]:
+    def counts(self) -> Counter[tuple[str, str]]:
         """Enabled providers by (provider type, status)."""
         return Counter(
             (ref.provider_type, state.status)

@@ -7,19 +7,20 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 
-from turnout.api.deps import CurrentMember, CurrentViewer, LocaleDep, RequestIdDep, ServicesDep
+from turnout.api.deps import CurrentViewer, ServicesDep
 from turnout.api.disconnect import unless_disconnected
 from turnout.api.errors import error_body
+from turnout.api.lean import Call, body_schema, guarded
 from turnout.api.schemas.llm import EmbedRequest, GenerateRequest
 from turnout.gateway.context import DEFAULT_DEADLINE_S, Caller, GatewayRequest
 from turnout.gateway.outcomes import GatewayResult
 from turnout.gateway.streaming import StreamItem, stream
 from turnout.gateway.usage_report import usage_report
 from turnout.providers import ChatRequest
-from turnout.security.roles import Principal
+from turnout.security.roles import Principal, Role
 
 router = APIRouter(prefix="/api/v1/llm", tags=["llm"])
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -76,26 +77,23 @@ def cache_header(result: GatewayResult) -> dict[str, str]:
     return {"x-turnout-cache": "hit" if result.cached else "miss"}
 
 
-@router.post("/generate")
-async def generate(
-    body: GenerateRequest,
-    request: Request,
-    principal: CurrentMember,
-    services: ServicesDep,
-    request_id: RequestIdDep,
-    locale: LocaleDep,
-) -> Response:
-    work = gateway_request(body, principal, request_id)
+@router.post("/generate", openapi_extra=body_schema(GenerateRequest))
+@guarded(Role.MEMBER)
+async def generate(call: Call) -> Response:
+    """One completion, as JSON or (with `stream: true`) as Server-Sent Events."""
+    body = await call.body(GenerateRequest)
+    principal, switcher = call.principal, call.services.switcher
+    work = gateway_request(body, principal, call.request_id)
     if body.stream:
-        items = stream(services.switcher, work, rpm_limit=principal.rpm_limit)
+        items = stream(switcher, work, rpm_limit=principal.rpm_limit)
         first = await anext(items)  # failures before any text answer with a plain error
         return StreamingResponse(
-            _sse(first, items, locale, request_id),
+            _sse(first, items, call.locale, call.request_id),
             media_type="text/event-stream",
             headers=SSE_HEADERS,
         )
     result = await unless_disconnected(
-        request, services.switcher.generate(work, rpm_limit=principal.rpm_limit)
+        call.request, switcher.generate(work, rpm_limit=principal.rpm_limit)
     )
     return Response(
         orjson.dumps(result_body(result)),
@@ -122,14 +120,12 @@ def _event(name: str, data: dict[str, Any]) -> bytes:
     return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
 
-@router.post("/embed")
-async def embed(
-    body: EmbedRequest,
-    request: Request,
-    principal: CurrentMember,
-    services: ServicesDep,
-    request_id: RequestIdDep,
-) -> Response:
+@router.post("/embed", openapi_extra=body_schema(EmbedRequest))
+@guarded(Role.MEMBER)
+async def embed(call: Call) -> Response:
+    """One vector per text."""
+    body = await call.body(EmbedRequest)
+    principal, services, request_id = call.principal, call.services, call.request_id
     work = GatewayRequest(
         caller=Caller(principal.tenant_id, principal.user_id, principal.api_key_id),
         request_id=request_id,
@@ -137,7 +133,7 @@ async def embed(
         provider_id=body.provider_id,
     )
     outcome = await unless_disconnected(
-        request, services.switcher.embed(work, body.texts, rpm_limit=principal.rpm_limit)
+        call.request, services.switcher.embed(work, body.texts, rpm_limit=principal.rpm_limit)
     )
     result = outcome.result
     payload = {

@@ -11,20 +11,21 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from turnout.api.deps import CurrentMember, CurrentViewer, LocaleDep, RequestIdDep, ServicesDep
+from turnout.api.deps import CurrentViewer, ServicesDep
 from turnout.api.disconnect import unless_disconnected
 from turnout.api.errors import error_body
+from turnout.api.lean import Call, body_schema, guarded
 from turnout.api.routes.llm import SSE_HEADERS, cache_header
 from turnout.errors import ValidationFailed
 from turnout.gateway.context import Caller, GatewayRequest
 from turnout.gateway.outcomes import GatewayResult
 from turnout.gateway.streaming import StreamItem, stream
 from turnout.providers import ChatRequest
-from turnout.security.roles import Principal
+from turnout.security.roles import Principal, Role
 
 router = APIRouter(prefix="/v1", tags=["openai compatible"])
 AUTO = "auto"
@@ -72,15 +73,12 @@ def _caller(principal: Principal) -> Caller:
     return Caller(principal.tenant_id, principal.user_id, principal.api_key_id)
 
 
-@router.post("/chat/completions")
-async def chat_completions(
-    body: ChatCompletionBody,
-    request: Request,
-    principal: CurrentMember,
-    services: ServicesDep,
-    request_id: RequestIdDep,
-    locale: LocaleDep,
-) -> Response:
+@router.post("/chat/completions", openapi_extra=body_schema(ChatCompletionBody))
+@guarded(Role.MEMBER)
+async def chat_completions(call: Call) -> Response:
+    """OpenAI's chat completions, streamed or not."""
+    body = await call.body(ChatCompletionBody)
+    principal, services, request_id = call.principal, call.services, call.request_id
     provider_name, model = await _target(services, principal.tenant_id, body.model)
     stop = [body.stop] if isinstance(body.stop, str) else body.stop
     chat = ChatRequest(
@@ -101,10 +99,10 @@ async def chat_completions(
         include_usage = bool((body.stream_options or {}).get("include_usage"))
         items = stream(services.switcher, work, rpm_limit=principal.rpm_limit)
         first = await anext(items)
-        chunks = _chunks(first, items, body.model, request_id, include_usage, locale)
+        chunks = _chunks(first, items, body.model, request_id, include_usage, call.locale)
         return StreamingResponse(chunks, media_type="text/event-stream", headers=SSE_HEADERS)
     result = await unless_disconnected(
-        request, services.switcher.generate(work, rpm_limit=principal.rpm_limit)
+        call.request, services.switcher.generate(work, rpm_limit=principal.rpm_limit)
     )
     return Response(
         orjson.dumps(_completion(result, body.model)),
@@ -205,14 +203,12 @@ async def _chunks(
     yield b"data: [DONE]\n\n"
 
 
-@router.post("/embeddings")
-async def embeddings(
-    body: EmbeddingsBody,
-    request: Request,
-    principal: CurrentMember,
-    services: ServicesDep,
-    request_id: RequestIdDep,
-) -> Response:
+@router.post("/embeddings", openapi_extra=body_schema(EmbeddingsBody))
+@guarded(Role.MEMBER)
+async def embeddings(call: Call) -> Response:
+    """OpenAI's embeddings."""
+    body = await call.body(EmbeddingsBody)
+    principal, services, request_id = call.principal, call.services, call.request_id
     texts = [body.input] if isinstance(body.input, str) else body.input
     if not texts:
         raise ValidationFailed([{"field": "input", "code": "validation.required"}])
@@ -224,7 +220,7 @@ async def embeddings(
         provider_name=provider_name,
     )
     outcome = await unless_disconnected(
-        request, services.switcher.embed(work, texts, rpm_limit=principal.rpm_limit)
+        call.request, services.switcher.embed(work, texts, rpm_limit=principal.rpm_limit)
     )
     result = outcome.result
     payload = {

@@ -1,0 +1,128 @@
+"""Gateway traffic as metrics: the observer the switcher tells about attempts and requests.
+
+Retries, failovers and the gateway's own overhead need to know which request an attempt
+belongs to. The switcher calls the observer from the request's task, so a small trace kept in
+a context variable follows the request; `finished()` reads and clears it.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from turnout.errors import TurnoutError
+from turnout.gateway.cache_keys import is_cacheable
+from turnout.gateway.candidates import Candidate
+from turnout.gateway.context import Attempt, GatewayRequest
+from turnout.gateway.pricing import builtin_prices
+from turnout.metrics.registry import GatewayMetrics
+from turnout.providers import Usage
+
+log = logging.getLogger("turnout.metrics")
+
+
+@dataclass(slots=True)
+class _Trace:
+    provider_id: str | None = None
+    provider_type: str = ""
+    upstream_s: float = 0.0
+
+
+_trace: ContextVar[_Trace | None] = ContextVar("turnout_metrics_trace", default=None)
+
+
+class MetricsObserver:
+    def __init__(self, metrics: GatewayMetrics) -> None:
+        self._metrics = metrics
+        self._prices = builtin_prices()
+
+    def attempt(self, candidate: Candidate, attempt: Attempt, error: TurnoutError | None) -> None:
+        metrics, live = self._metrics, candidate.live
+        metrics.models.allow(attempt.model)
+        seconds = attempt.latency_ms / 1000
+        metrics.upstream_seconds(live.provider_type, "ok" if error is None else "error").observe(
+            seconds
+        )
+        trace = _trace.get()
+        if trace is None:
+            trace = _Trace()
+            _trace.set(trace)
+        elif trace.provider_id == live.id:
+            metrics.retries(live.provider_type).inc()
+        elif trace.provider_id is not None:
+            metrics.failovers(trace.provider_type).inc()
+        trace.provider_id, trace.provider_type = live.id, live.provider_type
+        trace.upstream_s += seconds
+
+    def finished(
+        self, request: GatewayRequest, *, status: str, cached: bool, latency_ms: float,
+        provider_type: str | None, model: str | None, usage: Usage, cost: float | None = None,
+        **_: Any,
+    ) -> None:
+        trace = _trace.get()
+        if trace is not None:
+            _trace.set(None)
+        metrics = self._metrics
+        kind, label = provider_type or "none", metrics.models.label(model)
+        metrics.requests(kind, label, status).inc()
+        metrics.request_seconds(kind, status).observe(latency_ms / 1000)
+        if cached:
+            metrics.cache(kind, "hit").inc()
+        elif is_cacheable(request):
+            metrics.cache(kind, "miss").inc()
+        if usage.prompt_tokens:
+            metrics.tokens(kind, label, "prompt").inc(usage.prompt_tokens)
+        if usage.completion_tokens:
+            metrics.tokens(kind, label, "completion").inc(usage.completion_tokens)
+        spent = self._estimate(kind, model, label, usage) if cost is None else cost
+        if spent > 0:
+            metrics.cost(kind, label).inc(spent)
+        if status == "ok" and not cached and trace is not None:
+            metrics.overhead_seconds(kind).observe(max(0.0, latency_ms / 1000 - trace.upstream_s))
+
+    def _estimate(self, kind: str, model: str | None, label: str, usage: Usage) -> float:
+        """The catalog's list price, while the gateway does not report what it charged."""
+        prices = self._prices.get((kind, model or "")) or self._prices.get((kind, label))
+        if prices is None or not usage.total_tokens:
+            return 0.0
+        return usage.prompt_tokens / 1000 * prices[0] + usage.completion_tokens / 1000 * prices[1]
+
+
+class Observer(Protocol):
+    def attempt(
+        self, candidate: Candidate, attempt: Attempt, error: TurnoutError | None
+    ) -> None: ...
+
+    def finished(
+        self, request: GatewayRequest, *, status: str, cached: bool, latency_ms: float,
+        provider_type: str | None, model: str | None, usage: Usage,
+    ) -> None: ...
+
+
+class ObserverGroup:
+    """Tells several observers, in order; one that raises never fails the request."""
+
+    def __init__(self, *observers: Observer) -> None:
+        self._observers = observers
+
+    def attempt(self, candidate: Candidate, attempt: Attempt, error: TurnoutError | None) -> None:
+        for observer in self._observers:
+            try:
+                observer.attempt(candidate, attempt, error)
+            except Exception:
+                log.exception("gateway observer %s failed", type(observer).__name__)
+
+    def finished(
+        self, request: GatewayRequest, *, status: str, cached: bool, latency_ms: float,
+        provider_type: str | None, model: str | None, usage: Usage, **extra: Any,
+    ) -> None:
+        for observer in self._observers:
+            try:
+                observer.finished(
+                    request, status=status, cached=cached, latency_ms=latency_ms,
+                    provider_type=provider_type, model=model, usage=usage, **extra,
+                )
+            except Exception:
+                log.exception("gateway observer %s failed", type(observer).__name__)
