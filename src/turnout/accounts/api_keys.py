@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from turnout.security.audit import record_audit
+from turnout.security.audit import AuditTrail
 from turnout.security.roles import Principal, Role
 from turnout.security.tokens import api_key_prefix, generate_api_key, hash_api_key
 from turnout.store.models import ApiKey
@@ -39,14 +39,8 @@ async def create_api_key(
     )
     session.add(row)
     await session.flush()
-    record_audit(
-        session,
-        principal=principal,
-        tenant_id=tenant_id,
-        action="create",
-        target_type="api_key",
-        target_id=row.id,
-        after=snapshot(row, KEY_FIELDS),
+    AuditTrail(session, principal, tenant_id).record(
+        "create", "api_key", row.id, after=snapshot(row, KEY_FIELDS)
     )
     return row, plaintext
 
@@ -74,15 +68,8 @@ async def revoke_api_key(
         before = snapshot(row, KEY_FIELDS)
         row.revoked_at = utcnow()
         await session.flush()
-        record_audit(
-            session,
-            principal=principal,
-            tenant_id=tenant_id,
-            action="revoke",
-            target_type="api_key",
-            target_id=row.id,
-            before=before,
-            after=snapshot(row, KEY_FIELDS),
+        AuditTrail(session, principal, tenant_id).record(
+            "revoke", "api_key", row.id, before=before, after=snapshot(row, KEY_FIELDS)
         )
     return row
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from turnout.errors import Conflict, InvalidCredentials, ValidationFailed
-from turnout.security.audit import record_audit
+from turnout.security.audit import AuditTrail
 from turnout.security.passwords import hash_password, verify_password
 from turnout.security.roles import Principal, Role
 from turnout.store.models import User
@@ -40,14 +40,8 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
-    record_audit(
-        session,
-        principal=principal,
-        tenant_id=tenant_id,
-        action="create",
-        target_type="user",
-        target_id=user.id,
-        after=snapshot(user, USER_FIELDS),
+    AuditTrail(session, principal, tenant_id).record(
+        "create", "user", user.id, after=snapshot(user, USER_FIELDS)
     )
     return user
 
@@ -99,15 +93,8 @@ async def update_user(
         user.password_hash = hash_password(password)
     after = snapshot(user, USER_FIELDS) | ({"password": "changed"} if password else {})
     await session.flush()
-    record_audit(
-        session,
-        principal=principal,
-        tenant_id=tenant_id,
-        action="update",
-        target_type="user",
-        target_id=user.id,
-        before=before,
-        after=after,
+    AuditTrail(session, principal, tenant_id).record(
+        "update", "user", user.id, before=before, after=after
     )
     return user
 
@@ -118,13 +105,7 @@ async def delete_user(
     user = await get_user(session, tenant_id=tenant_id, user_id=user_id)
     if user.id == principal.user_id:
         raise Conflict(reason="cannot delete yourself")
-    record_audit(
-        session,
-        principal=principal,
-        tenant_id=tenant_id,
-        action="delete",
-        target_type="user",
-        target_id=user.id,
-        before=snapshot(user, USER_FIELDS),
+    AuditTrail(session, principal, tenant_id).record(
+        "delete", "user", user.id, before=snapshot(user, USER_FIELDS)
     )
     await session.delete(user)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from turnout.errors import ValidationFailed
 from turnout.providers import CATALOG
-from turnout.security.audit import record_audit
+from turnout.security.audit import AuditTrail
 from turnout.security.roles import Principal
 from turnout.store.models import ModelRegistryEntry
 from turnout.store.scoped import get_scoped, snapshot
@@ -84,14 +84,8 @@ async def add_model(
     row = ModelRegistryEntry(tenant_id=tenant_id, **values)
     session.add(row)
     await session.flush()
-    record_audit(
-        session,
-        principal=principal,
-        tenant_id=tenant_id,
-        action="create",
-        target_type="model",
-        target_id=row.id,
-        after=snapshot(row, ENTRY_FIELDS),
+    AuditTrail(session, principal, tenant_id).record(
+        "create", "model", row.id, after=snapshot(row, ENTRY_FIELDS)
     )
     return row
 
@@ -102,13 +96,7 @@ async def delete_model(
     row = await get_scoped(
         session, ModelRegistryEntry, entry_id, tenant_id=tenant_id, resource="model"
     )
-    record_audit(
-        session,
-        principal=principal,
-        tenant_id=tenant_id,
-        action="delete",
-        target_type="model",
-        target_id=row.id,
-        before=snapshot(row, ENTRY_FIELDS),
+    AuditTrail(session, principal, tenant_id).record(
+        "delete", "model", row.id, before=snapshot(row, ENTRY_FIELDS)
     )
     await session.delete(row)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from turnout.errors import ActiveProviderDelete, ValidationFailed
 from turnout.providers import ProviderConnection, get_provider_type, validate_provider_settings
-from turnout.security.audit import record_audit
+from turnout.security.audit import AuditTrail
 from turnout.security.crypto import SecretBox
 from turnout.security.masking import mask_secret
 from turnout.security.outbound import OutboundPolicy
@@ -102,14 +102,8 @@ async def create_provider_config(
     _store_key(config, payload.get("api_key"), deps.secrets)
     session.add(config)
     await session.flush()
-    record_audit(
-        session,
-        principal=principal,
-        tenant_id=tenant_id,
-        action="create",
-        target_type="provider",
-        target_id=config.id,
-        after=snapshot(config, AUDITED),
+    AuditTrail(session, principal, tenant_id).record(
+        "create", "provider", config.id, after=snapshot(config, AUDITED)
     )
     return config
 
@@ -146,15 +140,8 @@ async def update_provider_config(
         _store_key(config, new_key, deps.secrets)
     await session.flush()
     after = snapshot(config, AUDITED) | ({"api_key_changed": True} if new_key else {})
-    record_audit(
-        session,
-        principal=principal,
-        tenant_id=tenant_id,
-        action="update",
-        target_type="provider",
-        target_id=config.id,
-        before=before,
-        after=after,
+    AuditTrail(session, principal, tenant_id).record(
+        "update", "provider", config.id, before=before, after=after
     )
     return config
 
@@ -171,14 +158,8 @@ async def delete_provider_config(
         routing.fallback_provider_ids = [
             pid for pid in routing.fallback_provider_ids if pid != config.id
         ]
-    record_audit(
-        session,
-        principal=principal,
-        tenant_id=tenant_id,
-        action="delete",
-        target_type="provider",
-        target_id=config.id,
-        before=snapshot(config, AUDITED),
+    AuditTrail(session, principal, tenant_id).record(
+        "delete", "provider", config.id, before=snapshot(config, AUDITED)
     )
     await session.delete(config)
     await session.flush()

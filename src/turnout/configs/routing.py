@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from turnout.errors import Conflict, ValidationFailed
-from turnout.security.audit import record_audit
+from turnout.security.audit import AuditTrail
 from turnout.security.roles import Principal
 from turnout.store.models import ProviderConfig, TenantRouting
 from turnout.store.scoped import get_scoped
@@ -83,13 +83,10 @@ async def set_routing(
     row.active_provider_id = routing.active_provider_id
     row.fallback_provider_ids = list(routing.fallback_provider_ids)
     await session.flush()
-    record_audit(
-        session,
-        principal=principal,
-        tenant_id=tenant_id,
-        action=action,
-        target_type="routing",
-        target_id=routing.active_provider_id,
+    AuditTrail(session, principal, tenant_id).record(
+        action,
+        "routing",
+        routing.active_provider_id,
         before=before.as_dict(),
         after=routing.as_dict(),
     )

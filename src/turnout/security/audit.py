@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,3 +52,32 @@ def record_audit(
     )
     session.add(entry)
     return entry
+
+
+@dataclass(frozen=True, slots=True)
+class AuditTrail:
+    """One principal's changes to one tenant, recorded in the session that makes them."""
+
+    session: AsyncSession
+    principal: Principal | None
+    tenant_id: str
+
+    def record(
+        self,
+        action: str,
+        target_type: str,
+        target_id: str | None,
+        *,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> AuditLog:
+        return record_audit(
+            self.session,
+            principal=self.principal,
+            tenant_id=self.tenant_id,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            before=before,
+            after=after,
+        )

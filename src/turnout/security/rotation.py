@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from turnout.security.audit import record_audit
+from turnout.security.audit import AuditTrail
 from turnout.security.crypto import SecretBox
 from turnout.store.models import ProviderConfig
 
@@ -19,13 +19,10 @@ async def rotate_provider_secrets(session: AsyncSession, secret_box: SecretBox) 
     for config in rows.scalars():
         assert config.api_key_encrypted is not None
         config.api_key_encrypted = secret_box.rotate(config.api_key_encrypted)
-        record_audit(
-            session,
-            principal=None,
-            tenant_id=config.tenant_id,
-            action="rotate",
-            target_type="provider",
-            target_id=config.id,
+        AuditTrail(session, None, config.tenant_id).record(
+            "rotate",
+            "provider",
+            config.id,
             before={"api_key_encryption": "previous key"},
             after={"api_key_encryption": "newest key"},
         )
