@@ -151,6 +151,7 @@ class Bench:
         for workers in args.worker_counts:
             server, url = self.start_turnout(workers)
             setup = configure_turnout(url, self.password, upstream_url)
+            runner.server_pid = server.pid
             targets = self.gateway_targets(setup)
             runner.load_matrix(setup, workers, args.delay_list, targets)
             runner.sequential(setup, workers, targets)

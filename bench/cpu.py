@@ -50,3 +50,24 @@ def other_share(start: CpuMark, end: CpuMark) -> float:
         return 0.0
     busy = spent - (end.idle - start.idle)
     return max(0.0, (busy - (end.own - start.own)) / spent)
+
+
+def process_ticks(pids: list[int]) -> dict[int, int]:
+    """utime + stime jiffies of each live process in `pids`."""
+    out: dict[int, int] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = int(fields[11]) + int(fields[12])
+    return out
+
+
+def per_process_share(before: dict[int, int], after: dict[int, int],
+                      seconds: float) -> list[float]:
+    """Share of one CPU each process used between two `process_ticks` readings."""
+    hz = os.sysconf("SC_CLK_TCK")
+    if seconds <= 0:
+        return []
+    return [(after.get(pid, ticks) - ticks) / hz / seconds for pid, ticks in before.items()]

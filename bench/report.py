@@ -134,7 +134,8 @@ def _verdict(passed: bool | None) -> str:
 
 
 HEADER = ("scenario", "target", "workers", "delay", "conns", "RPS", "p50 ms", "p99 ms",
-          "RPS ÷ direct", "added p50", "added p99", "errors", "other CPU")
+          "RPS ÷ direct", "added p50", "added p99", "errors", "other CPU",
+          "Turnout CPU")
 
 
 def _cells(row: Row) -> tuple[str, ...]:
@@ -142,7 +143,7 @@ def _cells(row: Row) -> tuple[str, ...]:
     return (m.kind, m.target, str(m.workers), f"{m.delay_ms} ms", str(m.connections),
             f"{r.rps:,.0f}", f"{r.p50:.2f}", f"{r.p99:.2f}", _fmt(row.ratio, ".2f"),
             _fmt(row.added(50), "+.2f"), _fmt(row.added(99), "+.2f"), str(r.error_count),
-            f"{m.other_cpu:.0%}")
+            f"{m.other_cpu:.0%}", m.worker_cpu_text)
 
 
 def text_report(measurements: list[Measurement], soak: SoakResult | None,
@@ -192,7 +193,9 @@ def markdown_report(measurements: list[Measurement], soak: SoakResult | None,
     out.extend(["", "Targets: " + "; ".join(f"`{k}` = {v}" for k, v in TARGET_LABELS.items())
                 + ". Latencies in ms; added = Turnout − DIRECT of the same scenario and workers. "
                 "`other CPU` = share of all CPUs used by processes outside the benchmark during "
-                "the measured run (other work on the shared machine).",
+                "the measured run (other work on the shared machine); `Turnout CPU` = share of "
+                "one CPU used by each Turnout worker process during the run (an uneven split "
+                "means wrk's connections landed unevenly on the workers).",
                 "", "## Against the targets of issue 4", "",
                 "| target | scenario | measured | verdict |", "|---|---|---|---|"])
     out.extend(f"| {c.target} | {c.scenario} | {c.measured} | **{_verdict(c.passed)}** |"

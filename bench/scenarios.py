@@ -61,6 +61,11 @@ class Measurement:
     connections: int
     result: WrkResult
     other_cpu: float = 0.0  # share of all CPUs used by processes outside the benchmark
+    worker_cpu: list[float] = field(default_factory=list)  # per Turnout worker, share of a CPU
+
+    @property
+    def worker_cpu_text(self) -> str:
+        return "+".join(f"{share:.0%}" for share in self.worker_cpu) or "—"
 
 
 @dataclass
@@ -103,20 +108,25 @@ class Runner:
         self.connections = connections
         self.log = log
         self.measurements: list[Measurement] = []
+        self.server_pid: int | None = None  # Turnout's, for per-worker CPU
 
     def measure(self, kind: str, target: str, load: Load, workers: int, delay_ms: int,
                 connections: int) -> Measurement:
         if self.warmup_s > 0:
             self.wrk.run(load, connections, self.warmup_s)
-        before = cpu.mark()
+        serving = list(server_rss(self.server_pid)) if self.server_pid else []
+        before, ticks, started = cpu.mark(), cpu.process_ticks(serving), time.monotonic()
         result = self.wrk.run(load, connections, self.duration_s)
+        worker_cpu = cpu.per_process_share(ticks, cpu.process_ticks(serving),
+                                           time.monotonic() - started)
         other = cpu.other_share(before, cpu.mark())
-        m = Measurement(kind, target, workers, delay_ms, connections, result, other)
+        m = Measurement(kind, target, workers, delay_ms, connections, result, other,
+                        worker_cpu if target != DIRECT else [])
         self.measurements.append(m)
         errors = f"  errors {result.errors}" if result.error_count else ""
         self.log(f"  {kind:<10} {target:<9} {workers}w {delay_ms:>3} ms c{connections:<3}"
                  f" {result.rps:>9.0f} rps  p50 {result.p50:7.2f} ms  p99 {result.p99:7.2f} ms"
-                 + f"  other CPU {other:4.0%}" + errors)
+                 + f"  other CPU {other:4.0%}  Turnout CPU {m.worker_cpu_text}" + errors)
         return m
 
     def load_matrix(self, setup: TurnoutSetup, workers: int, delays_ms: list[int],

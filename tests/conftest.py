@@ -81,6 +81,9 @@ def settings(migrated: str, data_dir: Path, redis_url: str | None) -> Settings:
         log_level="INFO",
         # The fake upstream listens on loopback; cloud-mode configs may reach it only so.
         outbound_allowlist=["127.0.0.1"],
+        # The session app's monitor must not spend faults that a test queued for its own calls;
+        # health tests run their own app with a short interval.
+        health_interval_s=3600,
     )
 
 

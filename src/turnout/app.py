@@ -27,6 +27,7 @@ from turnout.api.routes import (
     provider_configs,
     users,
 )
+from turnout.configs.runtime import ProviderRuntime
 from turnout.container import Services
 from turnout.gateway.circuit import CircuitBreaker
 from turnout.gateway.pricing import PriceBook
@@ -35,9 +36,10 @@ from turnout.gateway.usage import UsageRecorder
 from turnout.health import create_health_monitor
 from turnout.i18n import load_catalogs
 from turnout.logging_setup import configure_logging
-from turnout.metrics import GatewayMetrics, MeteredLimits, MetricsObserver, ObserverGroup
+from turnout.metrics import GatewayMetrics
+from turnout.metrics.limits import MeteredLimits
+from turnout.metrics.observer import MetricsObserver, ObserverGroup
 from turnout.security.authenticator import Authenticator
-from turnout.configs.runtime import ProviderRuntime
 from turnout.security.crypto import SecretBox
 from turnout.security.outbound import OutboundPolicy
 from turnout.security.tokens import SessionTokens

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,28 +75,52 @@ async def eventually(
 
 
 @pytest.fixture
-async def fast_app(app: FastAPI, settings: Settings) -> AsyncIterator[FastAPI]:
-    """A second app on the same database whose monitor ticks every FAST_INTERVAL_S.
+async def paused_monitor(app: FastAPI) -> AsyncIterator[None]:
+    """The session app's monitor stays out of the way (its round could take a queued fault)."""
+    main = app.state.services.health
+    await main.close()
+    try:
+        yield
+    finally:
+        await main.start()
 
-    The session app's monitor pauses meanwhile: with Redis they would share the leader lock.
+
+@asynccontextmanager
+async def second_app(app: FastAPI, settings: Settings, **overrides: Any) -> AsyncIterator[FastAPI]:
+    """Another app on the same database, with its own settings and a running lifespan.
+
+    The session app's monitor pauses meanwhile: with Redis both would share the leader lock.
     """
     main = app.state.services.health
     await main.close()
-    fast = create_app(settings.model_copy(update={
-        "health_interval_s": FAST_INTERVAL_S,
-        "health_failure_threshold": 3,
-        "health_recovery_threshold": 2,
-    }))
+    other = create_app(settings.model_copy(update=overrides))
     try:
-        async with fast.router.lifespan_context(fast):
-            yield fast
+        async with other.router.lifespan_context(other):
+            yield other
     finally:
         await main.start()
 
 
 @pytest.fixture
-async def fast_client(fast_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=fast_app)
+async def fast_app(app: FastAPI, settings: Settings) -> AsyncIterator[FastAPI]:
+    """An app whose monitor ticks every FAST_INTERVAL_S."""
+    async with second_app(
+        app, settings, health_interval_s=FAST_INTERVAL_S, health_failure_threshold=3,
+        health_recovery_threshold=2,
+    ) as fast:
+        yield fast
+
+
+@pytest.fixture
+async def quiet_app(app: FastAPI, settings: Settings) -> AsyncIterator[FastAPI]:
+    """An app whose monitor checks once at start-up and not again during a test."""
+    async with second_app(app, settings, health_interval_s=3600.0) as quiet:
+        yield quiet
+
+
+@asynccontextmanager
+async def client_of(application: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://turnout.test") as http:
         yield http
 

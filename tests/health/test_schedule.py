@@ -154,3 +154,29 @@ async def test_only_the_replica_holding_the_lock_runs_a_round():
     await first.close()
     await second.tick()
     assert checks[-2:] == ["second", "second"]
+
+
+async def test_stopping_mid_round_lets_the_database_write_finish():
+    time = FakeTime()
+    saving, release = asyncio.Event(), asyncio.Event()
+
+    class SlowStore(FakeStore):
+        async def save(self, writes):
+            saving.set()
+            await release.wait()
+            return await super().save(writes)
+
+    store = SlowStore(refs=[ProviderRef("p1", "t1", "a", "openai")])
+
+    async def check(ref: ProviderRef) -> HealthResult:
+        return HealthResult(True, 1.0)
+
+    monitor = build_monitor(time, store, check, interval_s=60.0)
+    await monitor.start()
+    await asyncio.wait_for(saving.wait(), 5)
+    closing = asyncio.create_task(monitor.close())
+    await asyncio.sleep(0.01)
+    assert not closing.done()  # waiting for the write, not cutting it short
+    release.set()
+    await asyncio.wait_for(closing, 5)
+    assert store.rows["p1"].status == "healthy"

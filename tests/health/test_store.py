@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from tests.api.test_provider_configs import create, payload_for
@@ -14,6 +15,7 @@ from turnout.store.models import ProviderHealth
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
+@pytest.mark.usefixtures("paused_monitor")
 async def test_only_one_writer_wins_a_transition(client, tenant, upstream, services):
     made = await create(client, tenant, payload_for("openai", upstream))
     ref = ProviderRef(made["id"], tenant.id, made["name"], "openai")
@@ -39,6 +41,7 @@ async def test_only_one_writer_wins_a_transition(client, tenant, upstream, servi
     assert loaded_ref == ref and loaded == degraded
 
 
+@pytest.mark.usefixtures("paused_monitor")
 async def test_a_deleted_provider_is_skipped_and_unstored_ones_load_as_none(
     client, tenant, other_tenant, upstream, services
 ):

@@ -16,7 +16,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from turnout.errors import InternalError, UpstreamTimeout
 from turnout.health.observer import HealthObserver
@@ -39,8 +39,11 @@ CHECK_GUARD_S = 30.0
 LOCK_SLACK_S = 30.0
 MAX_QUEUED_REPORTS = 10_000
 REPORT_RETRY_S = 1.0
+# Stopping waits this long for database work in flight rather than cut a transaction short.
+STORE_GRACE_S = 10.0
 
 Checker = Callable[[ProviderRef], Awaitable[HealthResult | None]]
+T = TypeVar("T")
 
 
 class HealthStore(Protocol):
@@ -84,6 +87,7 @@ class HealthMonitor:
         self._reports: list[Transition] = []
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._storing: set[asyncio.Future[Any]] = set()
         self._subscription: Subscription | None = None
 
     def is_unhealthy(self, provider_id: str) -> bool:
@@ -119,6 +123,8 @@ class HealthMonitor:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self._storing:
+            await asyncio.wait(set(self._storing), timeout=STORE_GRACE_S)
         if self._subscription is not None:
             self._subscription.close()
         if self._reports:
@@ -139,7 +145,7 @@ class HealthMonitor:
 
     async def refresh(self, provider_ids: Collection[str] | None = None) -> None:
         """Adopt the stored states (of every provider, or those named)."""
-        rows = await self._store.load(provider_ids)
+        rows = await self._finish(self._store.load(provider_ids))
         self.tracker.merge(rows, complete=provider_ids is None)
 
     async def run_round(self) -> None:
@@ -177,7 +183,7 @@ class HealthMonitor:
         self, writes: Sequence[HealthWrite], transitions: Sequence[Transition | None]
     ) -> None:
         """Store the writes; alert the transitions that this replica won."""
-        done = await self._store.save(writes)
+        done = await self._finish(self._store.save(writes))
         for transition, won in zip(transitions, done, strict=True):
             if transition is not None and won:
                 self._alerts.emit(transition)
@@ -186,6 +192,18 @@ class HealthMonitor:
         written = sorted({w.ref.id for w, ok in zip(writes, done, strict=True) if ok})
         if written and self._events is not None:
             await self._events.publish(CHANNEL, {"origin": self._identity, "provider_ids": written})
+
+    async def _finish(self, work: Awaitable[T]) -> T:
+        """Run database work to its end even if we are cancelled: never half a transaction."""
+        future = asyncio.ensure_future(work)
+        self._storing.add(future)
+        future.add_done_callback(self._stored)
+        return await asyncio.shield(future)
+
+    def _stored(self, future: asyncio.Future[Any]) -> None:
+        self._storing.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.debug("health rows not stored", exc_info=future.exception())
 
     async def _commit_reports(self) -> None:
         batch, self._reports = self._reports, []

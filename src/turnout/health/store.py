@@ -68,6 +68,9 @@ class HealthRecords:
             return []
         async with self._sessions() as session:
             existing = await _existing_ids(session, [w.ref.id for w in writes])
+        # A transaction of its own that begins by writing: on SQLite a read-then-write
+        # transaction fails when another writer commits in between.
+        async with self._sessions() as session:
             dialect = session.get_bind().dialect.name
             done = [
                 write.ref.id in existing and await _write(session, dialect, write)

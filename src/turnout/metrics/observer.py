@@ -40,7 +40,10 @@ class MetricsObserver:
 
     def attempt(self, candidate: Candidate, attempt: Attempt, error: TurnoutError | None) -> None:
         metrics, live = self._metrics, candidate.live
-        metrics.models.allow(attempt.model)
+        # The provider's configured models earn labels; a caller's model override does not.
+        connection = live.adapter.connection
+        metrics.models.allow(connection.chat_model)
+        metrics.models.allow(connection.embedding_model)
         seconds = attempt.latency_ms / 1000
         metrics.upstream_seconds(live.provider_type, "ok" if error is None else "error").observe(
             seconds
