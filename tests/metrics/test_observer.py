@@ -41,8 +41,8 @@ def candidate(provider_id: str, provider_type: str) -> Candidate:
     return Candidate(Live(provider_id, provider_type), None, chosen=False)  # type: ignore[arg-type]
 
 
-def attempt(provider_id: str, ms: float, status: str = "error") -> Attempt:
-    return Attempt(provider_id, provider_id, "x", "caller-chosen-42", status, latency_ms=ms)
+def attempt(provider_id: str, ms: float, status: str = "error", kind: str = "openai") -> Attempt:
+    return Attempt(provider_id, provider_id, kind, "caller-chosen-42", status, latency_ms=ms)
 
 
 def request(**kwargs) -> GatewayRequest:
@@ -60,10 +60,11 @@ def values(metrics: GatewayMetrics) -> dict[tuple[str, frozenset], float]:
 
 async def one_request(observer: MetricsObserver, *, cost: float | None = None) -> None:
     """Two failed tries on an openai provider, then a qwen one that answers."""
-    observer.attempt(candidate("a", "openai"), attempt("a", 100), UpstreamServerError())
-    observer.attempt(candidate("a", "openai"), attempt("a", 200), UpstreamTimeout())
-    observer.attempt(candidate("b", "qwen"), attempt("b", 300, "ok"), None)
-    extra = {} if cost is None else {"cost": cost}
+    tries = [attempt("a", 100), attempt("a", 200), attempt("b", 300, "ok", "qwen")]
+    observer.attempt(candidate("a", "openai"), tries[0], UpstreamServerError())
+    observer.attempt(candidate("a", "openai"), tries[1], UpstreamTimeout())
+    observer.attempt(candidate("b", "qwen"), tries[2], None)
+    extra = {"attempts": tries} | ({} if cost is None else {"cost": cost})
     observer.finished(
         request(temperature=0), status="ok", cached=False, latency_ms=650.0,
         provider_type="qwen", model="qwen-plus-2025-07-28", usage=Usage(1000, 500, 1500), **extra,

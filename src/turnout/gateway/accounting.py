@@ -69,6 +69,8 @@ class Accounting:
             provider_type=provider_type,
             model=model,
             usage=usage,
+            cost=cost,
+            attempts=attempts,
         )
 
     async def record_failure(

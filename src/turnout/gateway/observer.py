@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from turnout.errors import TurnoutError
@@ -27,6 +28,8 @@ class GatewayObserver(Protocol):
         provider_type: str | None,
         model: str | None,
         usage: Usage,
+        cost: float,
+        attempts: Sequence[Attempt],
     ) -> None: ...
 
 

@@ -16,7 +16,7 @@ from turnout.gateway.candidates import Candidate
 from turnout.gateway.context import Attempt, GatewayRequest
 from turnout.gateway.limits import estimate_tokens
 from turnout.gateway.outcomes import GatewayResult
-from turnout.gateway.switcher import Switcher, model_of
+from turnout.gateway.switcher import Switcher, attempt_of, model_of
 from turnout.providers import ChatResult, StreamEvent, Usage
 
 
@@ -89,7 +89,10 @@ async def _relay(
                 yield StreamItem(text=event.delta)
             event = await _next(events, idle_timeout, request, candidate)
     except TurnoutError as error:
-        switcher.deps.circuit.record_failure(candidate.live.id, error)
+        # A failure after text was sent: it counts against the provider like any other attempt.
+        switcher.note_outcome(
+            candidate, attempts, attempt_of(candidate, "error", error=error), error
+        )
         await switcher.accounting.record(
             request,
             candidate,

@@ -198,9 +198,9 @@ class Switcher:
             except TurnoutError as exc:
                 error = exc
             else:
-                self._outcome(candidate, attempts, attempt_of(candidate, "ok", started), None)
+                self.note_outcome(candidate, attempts, attempt_of(candidate, "ok", started), None)
                 return value
-            self._outcome(
+            self.note_outcome(
                 candidate, attempts, attempt_of(candidate, "error", started, error), error
             )
             if not await self._backoff(policy, number, error, request):
@@ -218,13 +218,14 @@ class Switcher:
             policy = self._policies[attempts] = replace(base, max_attempts=attempts)
         return policy
 
-    def _outcome(
+    def note_outcome(
         self,
         candidate: Candidate,
         attempts: list[Attempt],
         attempt: Attempt,
         error: TurnoutError | None,
     ) -> None:
+        """Record one attempt's outcome: in the list, in the circuit breaker, to the observer."""
         attempts.append(attempt)
         if error is None:
             self.deps.circuit.record_success(candidate.live.id)

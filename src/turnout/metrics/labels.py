@@ -35,7 +35,9 @@ class ModelLabels:
     def allow(self, model: str | None) -> None:
         """Admit a configured model name (up to a bound) as a label of its own."""
         if (
-            model and model not in self._catalog and model not in self._configured
+            model
+            and model not in self._catalog
+            and model not in self._configured
             and len(self._configured) < MAX_CONFIGURED
         ):
             self._configured.add(model)
@@ -57,7 +59,8 @@ class ModelLabels:
         if model in self._catalog or model in self._configured:
             return model
         prefixes = [
-            name for name in (*self._catalog, *self._configured)
+            name
+            for name in (*self._catalog, *self._configured)
             if model.startswith(name + "-") or model.startswith(name + ":")
         ]
         return max(prefixes, key=len) if prefixes else OTHER

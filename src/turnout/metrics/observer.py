@@ -8,8 +8,7 @@ a context variable follows the request; `finished()` reads and clears it.
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from turnout.errors import TurnoutError
@@ -23,16 +22,6 @@ from turnout.providers import Usage
 log = logging.getLogger("turnout.metrics")
 
 
-@dataclass(slots=True)
-class _Trace:
-    provider_id: str | None = None
-    provider_type: str = ""
-    upstream_s: float = 0.0
-
-
-_trace: ContextVar[_Trace | None] = ContextVar("turnout_metrics_trace", default=None)
-
-
 class MetricsObserver:
     def __init__(self, metrics: GatewayMetrics) -> None:
         self._metrics = metrics
@@ -44,29 +33,24 @@ class MetricsObserver:
         connection = live.adapter.connection
         metrics.models.allow(connection.chat_model)
         metrics.models.allow(connection.embedding_model)
-        seconds = attempt.latency_ms / 1000
         metrics.upstream_seconds(live.provider_type, "ok" if error is None else "error").observe(
-            seconds
+            attempt.latency_ms / 1000
         )
-        trace = _trace.get()
-        if trace is None:
-            trace = _Trace()
-            _trace.set(trace)
-        elif trace.provider_id == live.id:
-            metrics.retries(live.provider_type).inc()
-        elif trace.provider_id is not None:
-            metrics.failovers(trace.provider_type).inc()
-        trace.provider_id, trace.provider_type = live.id, live.provider_type
-        trace.upstream_s += seconds
 
     def finished(
-        self, request: GatewayRequest, *, status: str, cached: bool, latency_ms: float,
-        provider_type: str | None, model: str | None, usage: Usage, cost: float | None = None,
+        self,
+        request: GatewayRequest,
+        *,
+        status: str,
+        cached: bool,
+        latency_ms: float,
+        provider_type: str | None,
+        model: str | None,
+        usage: Usage,
+        cost: float | None = None,
+        attempts: Sequence[Attempt] = (),
         **_: Any,
     ) -> None:
-        trace = _trace.get()
-        if trace is not None:
-            _trace.set(None)
         metrics = self._metrics
         kind, label = provider_type or "none", metrics.models.label(model)
         metrics.requests(kind, label, status).inc()
@@ -82,8 +66,25 @@ class MetricsObserver:
         spent = self._estimate(kind, model, label, usage) if cost is None else cost
         if spent > 0:
             metrics.cost(kind, label).inc(spent)
-        if status == "ok" and not cached and trace is not None:
-            metrics.overhead_seconds(kind).observe(max(0.0, latency_ms / 1000 - trace.upstream_s))
+        upstream_s = self._count_switches(attempts)
+        if status == "ok" and not cached and attempts:
+            metrics.overhead_seconds(kind).observe(max(0.0, latency_ms / 1000 - upstream_s))
+
+    def _count_switches(self, attempts: Sequence[Attempt]) -> float:
+        """Count retries and failovers among the calls made; returns their upstream seconds."""
+        previous: Attempt | None = None
+        upstream_s = 0.0
+        for attempt in attempts:
+            if attempt.status == "skipped" or attempt.message == "cache hit":
+                continue
+            upstream_s += attempt.latency_ms / 1000
+            if previous is not None:
+                if previous.provider_id == attempt.provider_id:
+                    self._metrics.retries(attempt.provider_type).inc()
+                else:
+                    self._metrics.failovers(previous.provider_type).inc()
+            previous = attempt
+        return upstream_s
 
     def _estimate(self, kind: str, model: str | None, label: str, usage: Usage) -> float:
         """The catalog's list price, while the gateway does not report what it charged."""
@@ -99,8 +100,15 @@ class Observer(Protocol):
     ) -> None: ...
 
     def finished(
-        self, request: GatewayRequest, *, status: str, cached: bool, latency_ms: float,
-        provider_type: str | None, model: str | None, usage: Usage,
+        self,
+        request: GatewayRequest,
+        *,
+        status: str,
+        cached: bool,
+        latency_ms: float,
+        provider_type: str | None,
+        model: str | None,
+        usage: Usage,
     ) -> None: ...
 
 
@@ -118,14 +126,28 @@ class ObserverGroup:
                 log.exception("gateway observer %s failed", type(observer).__name__)
 
     def finished(
-        self, request: GatewayRequest, *, status: str, cached: bool, latency_ms: float,
-        provider_type: str | None, model: str | None, usage: Usage, **extra: Any,
+        self,
+        request: GatewayRequest,
+        *,
+        status: str,
+        cached: bool,
+        latency_ms: float,
+        provider_type: str | None,
+        model: str | None,
+        usage: Usage,
+        **extra: Any,
     ) -> None:
         for observer in self._observers:
             try:
                 observer.finished(
-                    request, status=status, cached=cached, latency_ms=latency_ms,
-                    provider_type=provider_type, model=model, usage=usage, **extra,
+                    request,
+                    status=status,
+                    cached=cached,
+                    latency_ms=latency_ms,
+                    provider_type=provider_type,
+                    model=model,
+                    usage=usage,
+                    **extra,
                 )
             except Exception:
                 log.exception("gateway observer %s failed", type(observer).__name__)

@@ -73,37 +73,89 @@ class GatewayMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = r = registry or CollectorRegistry()
         self.models = ModelLabels()
-        self.requests = Children(Counter(
-            "turnout_requests", "Gateway requests by provider type, model and outcome",
-            ["provider_type", "model", "status"], registry=r))
-        self.request_seconds = Children(Histogram(
-            "turnout_request_duration_seconds", "Whole request latency, all attempts included",
-            ["provider_type", "status"], buckets=REQUEST_BUCKETS, registry=r))
-        self.upstream_seconds = Children(Histogram(
-            "turnout_upstream_duration_seconds", "Latency of each upstream attempt",
-            ["provider_type", "outcome"], buckets=REQUEST_BUCKETS, registry=r))
-        self.overhead_seconds = Children(Histogram(
-            "turnout_gateway_overhead_seconds",
-            "Time a served request spent in the gateway rather than upstream (total − attempts)",
-            ["provider_type"], buckets=OVERHEAD_BUCKETS, registry=r))
-        self.tokens = Children(Counter(
-            "turnout_tokens", "Tokens by provider type, model and kind (prompt, completion)",
-            ["provider_type", "model", "kind"], registry=r))
-        self.cost = Children(Counter(
-            "turnout_cost", "Cost of served requests, in the price book's currency",
-            ["provider_type", "model"], registry=r))
-        self.cache = Children(Counter(
-            "turnout_cache_lookups", "Response cache lookups of cacheable requests (hit, miss)",
-            ["provider_type", "result"], registry=r))
-        self.rate_limited = Children(Counter(
-            "turnout_rate_limited", "Requests held back by our own limits (api_key, provider)",
-            ["scope", "provider_type"], registry=r))
-        self.retries = Children(Counter(
-            "turnout_retries", "Attempts repeated on the same provider", ["provider_type"],
-            registry=r))
-        self.failovers = Children(Counter(
-            "turnout_failovers", "Requests moved on from a failing provider (labelled by it)",
-            ["provider_type"], registry=r))
+        self.requests = Children(
+            Counter(
+                "turnout_requests",
+                "Gateway requests by provider type, model and outcome",
+                ["provider_type", "model", "status"],
+                registry=r,
+            )
+        )
+        self.request_seconds = Children(
+            Histogram(
+                "turnout_request_duration_seconds",
+                "Whole request latency, all attempts included",
+                ["provider_type", "status"],
+                buckets=REQUEST_BUCKETS,
+                registry=r,
+            )
+        )
+        self.upstream_seconds = Children(
+            Histogram(
+                "turnout_upstream_duration_seconds",
+                "Latency of each upstream attempt",
+                ["provider_type", "outcome"],
+                buckets=REQUEST_BUCKETS,
+                registry=r,
+            )
+        )
+        self.overhead_seconds = Children(
+            Histogram(
+                "turnout_gateway_overhead_seconds",
+                "Time a served request spent in the gateway, not upstream (total − attempts)",
+                ["provider_type"],
+                buckets=OVERHEAD_BUCKETS,
+                registry=r,
+            )
+        )
+        self.tokens = Children(
+            Counter(
+                "turnout_tokens",
+                "Tokens by provider type, model and kind (prompt, completion)",
+                ["provider_type", "model", "kind"],
+                registry=r,
+            )
+        )
+        self.cost = Children(
+            Counter(
+                "turnout_cost",
+                "Cost of served requests, in the price book's currency",
+                ["provider_type", "model"],
+                registry=r,
+            )
+        )
+        self.cache = Children(
+            Counter(
+                "turnout_cache_lookups",
+                "Response cache lookups of cacheable requests (hit, miss)",
+                ["provider_type", "result"],
+                registry=r,
+            )
+        )
+        self.rate_limited = Children(
+            Counter(
+                "turnout_rate_limited",
+                "Requests held back by our own limits (api_key, provider)",
+                ["scope", "provider_type"],
+                registry=r,
+            )
+        )
+        self.retries = Children(
+            Counter(
+                "turnout_retries",
+                "Attempts repeated on the same provider",
+                ["provider_type"],
+                registry=r,
+            )
+        )
+        self.failovers = Children(
+            Counter(
+                "turnout_failovers",
+                "Requests moved on from a failing provider (labelled by it)",
+                ["provider_type"],
+                registry=r,
+            )
+        )
         self._define_health(r)
         self._define_jobs(r)
         self._health_source: HealthCounts | None = None
@@ -113,31 +165,72 @@ class GatewayMetrics:
 
     def _define_health(self, r: CollectorRegistry) -> None:
         self.provider_health = Gauge(
-            "turnout_provider_health", "Enabled providers by provider type and health status",
-            ["provider_type", "status"], registry=r, multiprocess_mode="livemostrecent")
+            "turnout_provider_health",
+            "Enabled providers by provider type and health status",
+            ["provider_type", "status"],
+            registry=r,
+            multiprocess_mode="livemostrecent",
+        )
         self.circuit_state = Gauge(
-            "turnout_circuit_state", "Providers whose circuit breaker is open or half open",
-            ["provider_type", "state"], registry=r, multiprocess_mode="livemax")
-        self.health_checks = Children(Counter(
-            "turnout_health_checks", "Scheduled health checks by outcome (ok, error)",
-            ["provider_type", "outcome"], registry=r))
-        self.health_check_seconds = Children(Histogram(
-            "turnout_health_check_duration_seconds", "Latency of scheduled health checks",
-            ["provider_type"], buckets=CHECK_BUCKETS, registry=r))
-        self.health_transitions = Children(Counter(
-            "turnout_health_transitions", "Provider health status changes, by new status",
-            ["provider_type", "status"], registry=r))
+            "turnout_circuit_state",
+            "Providers whose circuit breaker is open or half open",
+            ["provider_type", "state"],
+            registry=r,
+            multiprocess_mode="livemax",
+        )
+        self.health_checks = Children(
+            Counter(
+                "turnout_health_checks",
+                "Scheduled health checks by outcome (ok, error)",
+                ["provider_type", "outcome"],
+                registry=r,
+            )
+        )
+        self.health_check_seconds = Children(
+            Histogram(
+                "turnout_health_check_duration_seconds",
+                "Latency of scheduled health checks",
+                ["provider_type"],
+                buckets=CHECK_BUCKETS,
+                registry=r,
+            )
+        )
+        self.health_transitions = Children(
+            Counter(
+                "turnout_health_transitions",
+                "Provider health status changes, by new status",
+                ["provider_type", "status"],
+                registry=r,
+            )
+        )
 
     def _define_jobs(self, r: CollectorRegistry) -> None:
-        self.jobs_running = Children(Gauge(
-            "turnout_jobs_running", "Batch and pre-annotation jobs running", ["kind"],
-            registry=r, multiprocess_mode="livesum"))
-        self.job_items_pending = Children(Gauge(
-            "turnout_job_items_pending", "Items of running jobs not yet processed", ["kind"],
-            registry=r, multiprocess_mode="livesum"))
-        self.job_items = Children(Counter(
-            "turnout_job_items", "Job items processed, by outcome (completed, failed)",
-            ["kind", "status"], registry=r))
+        self.jobs_running = Children(
+            Gauge(
+                "turnout_jobs_running",
+                "Batch and pre-annotation jobs running",
+                ["kind"],
+                registry=r,
+                multiprocess_mode="livesum",
+            )
+        )
+        self.job_items_pending = Children(
+            Gauge(
+                "turnout_job_items_pending",
+                "Items of running jobs not yet processed",
+                ["kind"],
+                registry=r,
+                multiprocess_mode="livesum",
+            )
+        )
+        self.job_items = Children(
+            Counter(
+                "turnout_job_items",
+                "Job items processed, by outcome (completed, failed)",
+                ["kind", "status"],
+                registry=r,
+            )
+        )
 
     # Health monitor hooks (health.monitor.HealthMetrics).
     def checked(self, provider_type: str, ok: bool, latency_ms: float) -> None:
