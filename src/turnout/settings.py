@@ -38,9 +38,8 @@ class Settings(BaseSettings):
     outbound_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
     jwt_ttl_s: int = 3600
-    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("secret_key", "outbound_allowlist", "cors_origins", mode="before")
+    @field_validator("secret_key", "outbound_allowlist", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -82,7 +81,8 @@ class Settings(BaseSettings):
         path = self.data_dir / SECRET_KEY_FILE
         if path.exists():
             return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # The data directory holds the key and the embedded database: owner-only.
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
         try:
             # Owner-only from creation: never briefly world-readable.
