@@ -22,6 +22,8 @@ from turnout.store.types import new_id, utcnow
 log = logging.getLogger("turnout.usage")
 FLUSH_INTERVAL_S = 1.0
 BATCH_SIZE = 1000
+CHUNK_SIZE = 100
+_INSERT = insert(UsageLog)  # executed on the connection: a plain Core executemany
 SHUTDOWN_ATTEMPTS = 5
 
 
@@ -69,7 +71,11 @@ class UsageRecorder:
     async def _write(self, batch: list[dict[str, Any]]) -> int:
         try:
             async with self._sessions() as session:
-                await session.execute(insert(UsageLog), batch)
+                connection = await session.connection()
+                # Core inserts in small chunks: between them the event loop serves requests, so
+                # a flush never stalls the request path for more than a millisecond or two.
+                for start in range(0, len(batch), CHUNK_SIZE):
+                    await connection.execute(_INSERT, batch[start : start + CHUNK_SIZE])
                 await session.commit()
             return len(batch)
         except IntegrityError:
@@ -81,7 +87,8 @@ class UsageRecorder:
         for row in batch:
             try:
                 async with self._sessions() as session:
-                    await session.execute(insert(UsageLog), [row])
+                    connection = await session.connection()
+                    await connection.execute(_INSERT, [row])
                     await session.commit()
                 written += 1
             except IntegrityError as exc:
