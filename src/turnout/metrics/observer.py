@@ -1,20 +1,20 @@
 """Gateway traffic as metrics: the observer the switcher tells about attempts and requests.
 
-Retries, failovers and the gateway's own overhead need to know which request an attempt
-belongs to. The switcher calls the observer from the request's task, so a small trace kept in
-a context variable follows the request; `finished()` reads and clears it.
+Retries, failovers and the gateway's own overhead are read from the request's attempt list,
+which `finished()` receives with the request's cost.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from turnout.errors import TurnoutError
 from turnout.gateway.cache_keys import is_cacheable
 from turnout.gateway.candidates import Candidate
 from turnout.gateway.context import Attempt, GatewayRequest
+from turnout.gateway.observer import GatewayObserver
 from turnout.gateway.pricing import builtin_prices
 from turnout.metrics.registry import GatewayMetrics
 from turnout.providers import Usage
@@ -94,28 +94,10 @@ class MetricsObserver:
         return usage.prompt_tokens / 1000 * prices[0] + usage.completion_tokens / 1000 * prices[1]
 
 
-class Observer(Protocol):
-    def attempt(
-        self, candidate: Candidate, attempt: Attempt, error: TurnoutError | None
-    ) -> None: ...
-
-    def finished(
-        self,
-        request: GatewayRequest,
-        *,
-        status: str,
-        cached: bool,
-        latency_ms: float,
-        provider_type: str | None,
-        model: str | None,
-        usage: Usage,
-    ) -> None: ...
-
-
 class ObserverGroup:
     """Tells several observers, in order; one that raises never fails the request."""
 
-    def __init__(self, *observers: Observer) -> None:
+    def __init__(self, *observers: GatewayObserver) -> None:
         self._observers = observers
 
     def attempt(self, candidate: Candidate, attempt: Attempt, error: TurnoutError | None) -> None:
