@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -204,6 +205,13 @@ async def test_provider_key_never_appears_in_database_logs_or_responses(
         row = (await session.execute(select(ProviderConfig))).scalar_one()
         stored = " ".join(str(getattr(row, c.name)) for c in ProviderConfig.__table__.columns)
     assert key not in stored and key[-12:] not in stored
+    database = services.engine.url.database
+    if services.engine.url.get_backend_name() == "sqlite" and database:
+        # The file itself, write-ahead log included: no plaintext anywhere on disk.
+        raw = b"".join(
+            Path(name).read_bytes() for name in (database, f"{database}-wal") if Path(name).exists()
+        )
+        assert key.encode() not in raw and b"sk-proj-" not in raw
     # The fake upstream did receive the real key: encryption is not a one-way street.
     assert any(r.headers.get("authorization") == f"Bearer {key}" for r in upstream.requests)
 
