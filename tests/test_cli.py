@@ -44,8 +44,7 @@ def test_keys_create_prints_only_the_key(tmp_path):
 
 def test_users_create_and_bad_role(tmp_path):
     run(tmp_path, "migrate")
-    ok = run(
-        tmp_path,
+    create_ann = (
         "users",
         "create",
         "--tenant",
@@ -57,20 +56,9 @@ def test_users_create_and_bad_role(tmp_path):
         "--password",
         "long-enough-pw",
     )
+    ok = run(tmp_path, *create_ann)
     assert ok.returncode == 0 and ok.stdout == ""
-    again = run(
-        tmp_path,
-        "users",
-        "create",
-        "--tenant",
-        "acme",
-        "--username",
-        "ann",
-        "--role",
-        "viewer",
-        "--password",
-        "long-enough-pw",
-    )
+    again = run(tmp_path, *create_ann)
     assert again.returncode != 0 and "VALIDATION_FAILED" in again.stderr
     bad = run(tmp_path, "users", "create", "--tenant", "acme", "--username", "bo", "--role", "king")
     assert bad.returncode == 2 and "king" in bad.stderr
