@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from turnout.api.errors import install_error_handlers
+from turnout.api.hot_routes import HotRoutes, lean_endpoints
 from turnout.api.lean import add_body_components
 from turnout.api.middleware import RequestIdMiddleware
 from turnout.api.routes import (
@@ -149,7 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(HotRoutes, endpoints=lean_endpoints(app.routes))
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so hot routes get ids too
     _document_lean_bodies(app)
     return app
 

@@ -131,29 +131,28 @@ def _from_http(exc: StarletteHTTPException) -> TurnoutError:
     return RequestError(str(exc.detail))
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers that turn every exception into the error envelope."""
-
-    async def on_turnout(request: Request, exc: Exception) -> FastJSONResponse:
-        assert isinstance(exc, TurnoutError)
+def response_for(request: Request, exc: Exception) -> FastJSONResponse:
+    """The error envelope for any exception raised while serving `request`."""
+    if isinstance(exc, TurnoutError):
         return error_response(request, exc)
-
-    async def on_validation(request: Request, exc: Exception) -> FastJSONResponse:
-        assert isinstance(exc, RequestValidationError)
+    if isinstance(exc, RequestValidationError):
         return error_response(request, _from_validation(exc))
-
-    async def on_http(request: Request, exc: Exception) -> FastJSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc, StarletteHTTPException):
         return error_response(request, _from_http(exc))
-
-    async def on_unexpected(request: Request, exc: Exception) -> FastJSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, InternalError())
-
-    app.add_exception_handler(TurnoutError, on_turnout)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(Exception, on_unexpected)
+    log.error(
+        "unhandled error on %s %s", request.method, request.url.path, exc_info=exc
+    )
+    return error_response(request, InternalError())
 
 
-__all__ = ["ErrorCode", "error_body", "error_response", "install_error_handlers"]
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handler that turns every exception into the error envelope."""
+
+    async def on_error(request: Request, exc: Exception) -> FastJSONResponse:
+        return response_for(request, exc)
+
+    for kind in (TurnoutError, RequestValidationError, StarletteHTTPException, Exception):
+        app.add_exception_handler(kind, on_error)
+
+
+__all__ = ["ErrorCode", "error_body", "error_response", "install_error_handlers", "response_for"]
