@@ -14,17 +14,33 @@ T = TypeVar("T")
 
 
 async def unless_disconnected(request: Request, work: Awaitable[T]) -> T:
-    """Run `work`; cancel it (and its upstream call) as soon as the client disconnects."""
-    task = asyncio.ensure_future(work)
+    """Await `work`; cancel it (and its upstream call) as soon as the client disconnects.
+
+    The work runs in the calling task; a watcher task cancels that task when the client's
+    disconnect arrives, and the cancellation comes back out as ClientDisconnected.
+    """
+    caller = asyncio.current_task()
+    assert caller is not None
+    state = {"finished": False, "gone": False}
+
+    def on_watcher_done(watcher: asyncio.Task[None]) -> None:
+        if not watcher.cancelled() and not state["finished"]:
+            state["gone"] = True
+            caller.cancel()
+
     watcher = asyncio.ensure_future(_wait_for_disconnect(request))
+    watcher.add_done_callback(on_watcher_done)
     try:
-        done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        result = await work
+    except asyncio.CancelledError:
+        if not state["gone"]:
+            raise
+        caller.uncancel()
+        raise ClientDisconnected("client disconnected") from None
     finally:
+        state["finished"] = True
         watcher.cancel()
-    if task in done:
-        return task.result()
-    task.cancel()
-    raise ClientDisconnected("client disconnected")
+    return result
 
 
 async def _wait_for_disconnect(request: Request) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from turnout.store.bulk import BulkInsert
 from turnout.store.models import UsageLog
-from turnout.store.types import new_id, utcnow
+from turnout.store.types import new_time_ordered_id, utcnow
 
 log = logging.getLogger("turnout.usage")
 FLUSH_INTERVAL_S = 1.0
@@ -46,7 +46,7 @@ class UsageRecorder:
 
     def record(self, **row: Any) -> None:
         """Queue one usage row (columns of UsageLog); never blocks, never fails."""
-        row.setdefault("id", new_id())
+        row.setdefault("id", new_time_ordered_id())
         row.setdefault("created_at", utcnow())
         self._pending.append(row)
 
