@@ -32,6 +32,7 @@ from bench.scenarios import (
     chat_load,
     generate_load,
     preflight,
+    reference_load,
 )
 from bench.setup import TurnoutSetup, configure_turnout, route_exists, set_upstream_delay
 from bench.wrk import Wrk, WrkMissing, ensure_wrk, wrk_version
@@ -66,6 +67,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="before each run wait up to this long for other processes to leave "
                         "the CPUs (default 30; 0 with --quick)")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
+    parser.add_argument("--no-reference", action="store_true",
+                        help="do not run the reference proxy (no scaled targets)")
     args = parser.parse_args(argv)
     args.duration = args.duration or (3.0 if args.quick else 10.0)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 2.0)
@@ -117,6 +120,25 @@ class Bench:
         print(f"turnout pid {server.pid} on {url} ({workers} worker(s))", flush=True)
         return server, url
 
+    def start_reference(self, upstream_url: str, workers: int) -> tuple[Managed, str] | None:
+        """The reference proxy with `workers` workers, checked; None (with a note) if it fails."""
+        port = free_port()
+        proxy = self.procs.start(f"reference-w{workers}", [
+            "uv", "run", "uvicorn", "bench.reference_proxy:app", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(workers), "--loop", "uvloop",
+            "--http", "httptools", "--no-access-log", "--log-level", "warning",
+        ], {"BENCH_REFERENCE_UPSTREAM": f"{upstream_url}/openai/v1"})
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(f"{url}/openapi.json", proxy)
+            preflight(reference_load(url))
+        except RuntimeError as exc:
+            self.note(f"reference proxy not measured: {exc}")
+            self.procs.stop(proxy)
+            return None
+        print(f"reference proxy pid {proxy.pid} on {url} ({workers} worker(s))", flush=True)
+        return proxy, url
+
     def gateway_targets(self, setup: TurnoutSetup) -> list[str]:
         """The gateway endpoints this Turnout serves and answers correctly (checked once)."""
         targets = []
@@ -155,6 +177,8 @@ class Bench:
         runner.quiet_wait_s = args.quiet_wait
         soak: SoakResult | None = None
         for workers in args.worker_counts:
+            reference = None if args.no_reference else self.start_reference(upstream_url, workers)
+            runner.reference_url = reference[1] if reference else None
             server, url = self.start_turnout(workers)
             setup = configure_turnout(url, self.password, upstream_url)
             runner.server_pid = server.pid
@@ -172,6 +196,8 @@ class Bench:
             if workers == args.soak_workers and args.soak_minutes > 0 and GENERATE in targets:
                 soak = self.soak(runner, setup, server, workers)
             self.procs.stop(server)
+            if reference is not None:
+                self.procs.stop(reference[0])
         if args.soak_minutes > 0 and soak is None:
             self.note("soak not run (needs /api/v1/llm/generate and "
                       f"--soak-workers {args.soak_workers} among --workers).")

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from bench.scenarios import (
     BARE_AUTH,
+    BASELINES,
     CACHE_HIT,
     DIRECT,
+    REFERENCE,
     TARGET_LABELS,
     Measurement,
     SoakResult,
@@ -17,6 +19,8 @@ from bench.scenarios import (
 RESULTS_PATH = Path(__file__).resolve().parent / "RESULTS.md"
 MAX_ERROR_SHARE = 0.001  # a run with more failed/non-2xx answers than this is not a valid figure
 RPS_FLOOR = {1: 1500.0, 2: 3000.0}
+# The reference proxy's throughput at 0 ms on the machine the floors were set on (research notes)
+RESEARCH_REFERENCE_RPS = {1: 3728.0, 2: 7000.0}
 RATIO_FLOOR = 0.93
 ADDED_P99_CEILING_MS = 10.0
 SEQUENTIAL_ADDED_P50_MS = 1.0
@@ -28,12 +32,21 @@ RSS_DRIFT = 0.05
 class Row:
     m: Measurement
     direct: Measurement | None
+    reference: Measurement | None = None
 
     @property
     def ratio(self) -> float | None:
         if self.direct is None or self.m.target == DIRECT or not self.direct.result.rps:
             return None
         return self.m.result.rps / self.direct.result.rps
+
+    @property
+    def of_reference(self) -> float | None:
+        """RPS as a share of the reference proxy's in the same scenario (Turnout rows only)."""
+        ref = self.reference
+        if ref is None or self.m.target in BASELINES or not ref.result.rps:
+            return None
+        return self.m.result.rps / ref.result.rps
 
     def added(self, pct: float) -> float | None:
         if self.direct is None or self.m.target == DIRECT:
@@ -49,16 +62,17 @@ class Check:
     passed: bool | None  # None: not measured
 
 
-def _direct_for(m: Measurement, all_: list[Measurement]) -> Measurement | None:
+def _baseline_for(target: str, m: Measurement, all_: list[Measurement]) -> Measurement | None:
     for other in all_:
-        if (other.target == DIRECT and other.kind == m.kind and other.workers == m.workers
+        if (other.target == target and other.kind == m.kind and other.workers == m.workers
                 and other.delay_ms == m.delay_ms and other.connections == m.connections):
             return other
     return None
 
 
 def rows(measurements: list[Measurement]) -> list[Row]:
-    return [Row(m, _direct_for(m, measurements)) for m in measurements]
+    return [Row(m, _baseline_for(DIRECT, m, measurements),
+                _baseline_for(REFERENCE, m, measurements)) for m in measurements]
 
 
 def _valid(m: Measurement) -> bool:
@@ -80,12 +94,16 @@ def checks(measurements: list[Measurement], soak: SoakResult | None) -> list[Che
     table = rows(measurements)
     for row in table:
         m = row.m
-        if m.kind == "load" and m.target != DIRECT and m.delay_ms == 0 and m.workers in RPS_FLOOR:
+        if m.target in BASELINES:
+            continue
+        if m.kind == "load" and m.delay_ms == 0 and m.workers in RPS_FLOOR:
             floor = RPS_FLOOR[m.workers]
             out.append(Check(f"≥ {floor:,.0f} rps at 0 ms ({m.workers} worker(s))",
                              f"{m.target}, {m.workers}w", f"{m.result.rps:,.0f} rps"
                              + _errors_note(m), _valid(m) and m.result.rps >= floor))
-        if m.kind == "load" and m.target != DIRECT and m.delay_ms == 50:
+            if row.reference is not None and _valid(row.reference):
+                out.append(_scaled_floor_check(row, floor))
+        if m.kind == "load" and m.delay_ms == 50:
             ratio, p99 = row.ratio, row.added(99)
             ok = ratio is not None and p99 is not None and _valid(m) and (
                 ratio >= RATIO_FLOOR and p99 <= ADDED_P99_CEILING_MS)
@@ -93,8 +111,8 @@ def checks(measurements: list[Measurement], soak: SoakResult | None) -> list[Che
                              f"{ADDED_P99_CEILING_MS:g} ms at 50 ms, {m.connections} conns",
                              f"{m.target}, {m.workers}w",
                              f"{_fmt(ratio, '.1%')} of direct, added p99 {_fmt(p99, '+.2f')} ms"
-                             + _errors_note(m), ok))
-        if m.kind == "sequential" and m.target != DIRECT:
+                             + _reference_note(row) + _errors_note(m), ok))
+        if m.kind == "sequential":
             p50 = row.added(50)
             out.append(Check(f"sequential added p50 ≤ {SEQUENTIAL_ADDED_P50_MS:g} ms",
                              f"{m.target}, {m.workers}w",
@@ -108,6 +126,26 @@ def checks(measurements: list[Measurement], soak: SoakResult | None) -> list[Che
                          f"{soak.first_kib / 1024:.1f} → {soak.last_kib / 1024:.1f} MiB "
                          f"({soak.change:+.1%})", abs(soak.change) <= RSS_DRIFT))
     return out
+
+
+def _scaled_floor_check(row: Row, floor: float) -> Check:
+    """The RPS floor scaled by how fast the reference proxy is here versus in the research."""
+    m, ref = row.m, row.reference
+    assert ref is not None
+    scaled = floor * ref.result.rps / RESEARCH_REFERENCE_RPS[m.workers]
+    return Check(f"≥ {floor:,.0f} rps at 0 ms ({m.workers} worker(s)), scaled to this machine",
+                 f"{m.target}, {m.workers}w",
+                 f"{m.result.rps:,.0f} rps ≥ {scaled:,.0f} = {floor:,.0f} × reference "
+                 f"{ref.result.rps:,.0f} here ÷ {RESEARCH_REFERENCE_RPS[m.workers]:,.0f} in the "
+                 "research notes" + _errors_note(m), _valid(m) and m.result.rps >= scaled)
+
+
+def _reference_note(row: Row) -> str:
+    ref = row.reference
+    if ref is None or row.direct is None or not row.direct.result.rps:
+        return ""
+    return (f" (reference proxy, same run: {ref.result.rps / row.direct.result.rps:.1%} of "
+            f"direct, added p99 {ref.result.p99 - row.direct.result.p99:+.2f} ms)")
 
 
 def _cache_checks(measurements: list[Measurement]) -> list[Check]:
@@ -134,7 +172,7 @@ def _verdict(passed: bool | None) -> str:
 
 
 HEADER = ("scenario", "target", "workers", "delay", "conns", "RPS", "p50 ms", "p99 ms",
-          "RPS ÷ direct", "added p50", "added p99", "errors", "other CPU",
+          "RPS ÷ direct", "RPS ÷ reference", "added p50", "added p99", "errors", "other CPU",
           "Turnout CPU")
 
 
@@ -142,8 +180,9 @@ def _cells(row: Row) -> tuple[str, ...]:
     m, r = row.m, row.m.result
     return (m.kind, m.target, str(m.workers), f"{m.delay_ms} ms", str(m.connections),
             f"{r.rps:,.0f}", f"{r.p50:.2f}", f"{r.p99:.2f}", _fmt(row.ratio, ".2f"),
-            _fmt(row.added(50), "+.2f"), _fmt(row.added(99), "+.2f"), str(r.error_count),
-            f"{m.other_cpu:.0%}", m.worker_cpu_text)
+            _fmt(row.of_reference, ".2f"), _fmt(row.added(50), "+.2f"),
+            _fmt(row.added(99), "+.2f"), str(r.error_count), f"{m.other_cpu:.0%}",
+            m.worker_cpu_text)
 
 
 def text_report(measurements: list[Measurement], soak: SoakResult | None,
@@ -182,7 +221,9 @@ def markdown_report(measurements: list[Measurement], soak: SoakResult | None,
         f"- Load generator: {machine['wrk']}, 1 thread. The load generator, the fake upstream "
         "(one aiohttp process) and Turnout share the same cores, so every figure is "
         "CPU-bound by all three together; DIRECT is the same wrk against the fake upstream in "
-        "the same run.",
+        "the same run, REFERENCE the minimal proxy the targets were set by "
+        "(`bench/reference_proxy.py`), also in the same run, which scales the absolute "
+        "targets to this machine.",
         "",
         "## Measurements",
         "",

@@ -20,8 +20,12 @@ QUIET_THRESHOLD = 0.10  # share of all CPUs used by others below which the machi
 
 # target names used in rows and checks
 DIRECT, GENERATE, CHAT, CACHE_HIT, BARE_AUTH = "direct", "generate", "chat", "cache-hit", "auth-me"
+REFERENCE = "reference"
+BASELINES = (DIRECT, REFERENCE)  # measured for comparison, not Turnout
 TARGET_LABELS = {
     DIRECT: "DIRECT upstream /openai/v1/chat/completions",
+    REFERENCE: "REFERENCE minimal FastAPI + aiohttp proxy of the research notes "
+    "(bench/reference_proxy.py), Turnout's worker count, POST /v1/chat/completions",
     GENERATE: "TURNOUT POST /api/v1/llm/generate",
     CHAT: "TURNOUT POST /v1/chat/completions",
     CACHE_HIT: "TURNOUT generate, temperature 0 (cache hit)",
@@ -37,6 +41,13 @@ def direct_load(upstream_url: str) -> Load:
     body = {"model": CHAT_MODEL, "messages": PROMPT, "temperature": 0.7}
     return Load(f"{upstream_url}/openai/v1/chat/completions", "POST", _json(body),
                 UPSTREAM_API_KEY)
+
+
+def reference_load(reference_url: str) -> Load:
+    from bench.reference_proxy import KEY
+
+    body = {"model": CHAT_MODEL, "messages": PROMPT, "temperature": 0.7}
+    return Load(f"{reference_url}/v1/chat/completions", "POST", _json(body), KEY)
 
 
 def generate_load(setup: TurnoutSetup, temperature: float = 0.7) -> Load:
@@ -110,6 +121,7 @@ class Runner:
         self.log = log
         self.measurements: list[Measurement] = []
         self.server_pid: int | None = None  # Turnout's, for per-worker CPU
+        self.reference_url: str | None = None  # the reference proxy beside this Turnout
         self.quiet_wait_s = 0.0  # before each run, wait up to this long for other work to stop
 
     def measure(self, kind: str, target: str, load: Load, workers: int, delay_ms: int,
@@ -129,7 +141,7 @@ class Runner:
                                            time.monotonic() - started)
         other = cpu.other_share(before, cpu.mark())
         m = Measurement(kind, target, workers, delay_ms, connections, result, other,
-                        worker_cpu if target != DIRECT else [])
+                        worker_cpu if target not in BASELINES else [])
         self.measurements.append(m)
         errors = f"  errors {result.errors}" if result.error_count else ""
         self.log(f"  {kind:<10} {target:<9} {workers}w {delay_ms:>3} ms c{connections:<3}"
@@ -141,9 +153,13 @@ class Runner:
                     targets: list[str]) -> None:
         loads = {DIRECT: direct_load(self.upstream_url), GENERATE: generate_load(setup),
                  CHAT: chat_load(setup)}
+        baselines = [DIRECT]
+        if self.reference_url:
+            loads[REFERENCE] = reference_load(self.reference_url)
+            baselines.append(REFERENCE)
         for delay in delays_ms:
             set_upstream_delay(self.upstream_url, delay)
-            for target in [DIRECT, *targets]:
+            for target in [*baselines, *targets]:
                 self.measure("load", target, loads[target], workers, delay, self.connections)
         set_upstream_delay(self.upstream_url, 0)
 
