@@ -62,11 +62,11 @@ async def build_services(settings: Settings) -> Services:
     state = await create_state(settings.redis_url)
     runtime = ProviderRuntime(sessions, secret_box, state.events)
     await runtime.start()
-    usage = UsageRecorder(sessions)
+    meters = GatewayMetrics()
+    usage = UsageRecorder(sessions, on_backlog=meters.usage_rows_pending.set)
     await usage.start()
     catalogs = load_catalogs()
     outbound = OutboundPolicy(settings.outbound_allowlist)
-    meters = GatewayMetrics()
     monitor = create_health_monitor(
         settings, sessions=sessions, runtime=runtime, state=state, outbound=outbound,
         catalogs=catalogs, metrics=meters,

@@ -162,3 +162,34 @@ async def test_cache_outage_is_a_miss_not_an_error(services, client, tenant, ups
     finally:
         services.switcher.deps.cache = working
         await dead.aclose()
+
+
+async def test_the_flusher_reports_its_backlog_while_the_database_is_down(services, tenant):
+    from turnout.gateway.usage import UsageRecorder
+
+    database = {"up": False}
+    reported: list[int] = []
+    changed = asyncio.Event()
+
+    def sessions():
+        if not database["up"]:
+            raise ConnectionRefusedError("database down")
+        return services.sessions()
+
+    def on_backlog(rows: int) -> None:
+        reported.append(rows)
+        changed.set()
+
+    recorder = UsageRecorder(sessions, flush_interval_s=0.01, on_backlog=on_backlog)
+    recorder.record(tenant_id=tenant.id, request_id="r-backlog", status="ok")
+    await recorder.start()
+    try:
+        await asyncio.wait_for(changed.wait(), timeout=5)
+        assert reported[-1] == 1
+        database["up"] = True
+        while reported[-1] != 0:
+            changed.clear()
+            await asyncio.wait_for(changed.wait(), timeout=5)
+    finally:
+        await recorder.close()
+    assert recorder.pending == 0

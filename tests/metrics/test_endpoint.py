@@ -92,3 +92,11 @@ async def test_retries_failovers_and_rate_limits_are_counted(client, tenant, ups
     assert delta("turnout_rate_limited_total", scope="provider", provider_type="qwen") == 1
     assert delta("turnout_upstream_duration_seconds_count",
                  provider_type="qwen", outcome="error") == 2
+
+
+async def test_the_usage_backlog_is_published(client, services):
+    services.metrics.usage_rows_pending.set(7)
+    try:
+        assert value(await scrape(client), "turnout_usage_rows_pending") == 7
+    finally:
+        services.metrics.usage_rows_pending.set(0)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -33,9 +34,11 @@ class UsageRecorder:
         sessions: async_sessionmaker[AsyncSession],
         *,
         flush_interval_s: float = FLUSH_INTERVAL_S,
+        on_backlog: Callable[[int], object] | None = None,
     ) -> None:
         self._sessions = sessions
         self._interval = flush_interval_s
+        self._on_backlog = on_backlog  # told the number of unwritten rows after each flush
         self._pending: deque[dict[str, Any]] = deque()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -120,3 +123,5 @@ class UsageRecorder:
                     len(self._pending),
                     exc_info=True,
                 )
+            if self._on_backlog is not None:
+                self._on_backlog(len(self._pending))

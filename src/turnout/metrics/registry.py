@@ -158,6 +158,12 @@ class GatewayMetrics:
         )
         self._define_health(r)
         self._define_jobs(r)
+        self.usage_rows_pending = Gauge(
+            "turnout_usage_rows_pending",
+            "Usage rows recorded but not yet written to the database (rises while it is down)",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
         self._health_source: HealthCounts | None = None
         self._circuit_source: CircuitSnapshots | None = None
         self._provider_type_of: ProviderTypeOf = lambda _id: None
