@@ -45,6 +45,7 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
     import uvicorn
 
     from turnout.logging_setup import configure_logging
+    from turnout.workers import reuse_port_supported, serve_workers
 
     settings = _run(_prepare)
     configure_logging(settings.log_level)
@@ -52,19 +53,26 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
     if processes > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Read by prometheus-client in each worker: /metrics then sums every worker's values.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="turnout-metrics-")
-    uvicorn.run(
-        "turnout.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=processes,
-        log_config=None,
-        access_log=access_log,
-        loop="uvloop",
-        http="httptools",
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "workers": processes,
+        "log_config": None,
+        "access_log": access_log,
+        "loop": "uvloop",
+        "http": "httptools",
         # Forwarded headers are not trusted by default; the client address is not used anyway.
-        proxy_headers=False,
-    )
+        "proxy_headers": False,
+    }
+    if processes > 1 and reuse_port_supported():
+        try:
+            serve_workers(uvicorn.Config("turnout.app:create_app", **options))
+        except OSError as exc:
+            where = f"{options['host']}:{options['port']}"
+            raise click.ClickException(f"cannot listen on {where}: {exc.strerror or exc}") from exc
+    else:
+        uvicorn.run("turnout.app:create_app", **options)
 
 
 async def _prepare(settings: Settings) -> Settings:
