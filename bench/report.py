@@ -117,7 +117,7 @@ def checks(measurements: list[Measurement], soak: SoakResult | None) -> list[Che
             out.append(Check(f"sequential added p50 ≤ {SEQUENTIAL_ADDED_P50_MS:g} ms",
                              f"{m.target}, {m.workers}w",
                              f"added p50 {_fmt(p50, '+.2f')} ms, p99 {_fmt(row.added(99), '+.2f')}"
-                             " ms" + _errors_note(m),
+                             " ms" + _reference_note(row, 50) + _errors_note(m),
                              p50 is not None and _valid(m) and p50 <= SEQUENTIAL_ADDED_P50_MS))
     out.extend(_cache_checks(measurements))
     if soak is not None:
@@ -140,12 +140,13 @@ def _scaled_floor_check(row: Row, floor: float) -> Check:
                  "research notes" + _errors_note(m), _valid(m) and m.result.rps >= scaled)
 
 
-def _reference_note(row: Row) -> str:
-    ref = row.reference
-    if ref is None or row.direct is None or not row.direct.result.rps:
+def _reference_note(row: Row, pct: float = 99) -> str:
+    ref, direct = row.reference, row.direct
+    if ref is None or direct is None or not direct.result.rps:
         return ""
-    return (f" (reference proxy, same run: {ref.result.rps / row.direct.result.rps:.1%} of "
-            f"direct, added p99 {ref.result.p99 - row.direct.result.p99:+.2f} ms)")
+    added = ref.result.p(pct) - direct.result.p(pct)
+    return (f" (reference proxy, same run: {ref.result.rps / direct.result.rps:.1%} of "
+            f"direct, added p{pct:g} {added:+.2f} ms)")
 
 
 def _cache_checks(measurements: list[Measurement]) -> list[Check]:

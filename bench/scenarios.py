@@ -167,7 +167,11 @@ class Runner:
         set_upstream_delay(self.upstream_url, 0)
         loads = {DIRECT: direct_load(self.upstream_url), GENERATE: generate_load(setup),
                  CHAT: chat_load(setup)}
-        for target in [DIRECT, *targets]:
+        baselines = [DIRECT]
+        if self.reference_url:
+            loads[REFERENCE] = reference_load(self.reference_url)
+            baselines.append(REFERENCE)
+        for target in [*baselines, *targets]:
             self.measure("sequential", target, loads[target], workers, 0, 1)
 
     def cache(self, setup: TurnoutSetup, workers: int) -> dict[str, object]:
