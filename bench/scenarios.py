@@ -149,29 +149,29 @@ class Runner:
                  + f"  other CPU {other:4.0%}  Turnout CPU {m.worker_cpu_text}" + errors)
         return m
 
-    def load_matrix(self, setup: TurnoutSetup, workers: int, delays_ms: list[int],
-                    targets: list[str]) -> None:
+    def _loads(self, setup: TurnoutSetup, targets: list[str]) -> tuple[dict[str, Load], list[str]]:
+        """What wrk sends for each target, and the order to run them: baselines first."""
         loads = {DIRECT: direct_load(self.upstream_url), GENERATE: generate_load(setup),
                  CHAT: chat_load(setup)}
         baselines = [DIRECT]
         if self.reference_url:
             loads[REFERENCE] = reference_load(self.reference_url)
             baselines.append(REFERENCE)
+        return loads, [*baselines, *targets]
+
+    def load_matrix(self, setup: TurnoutSetup, workers: int, delays_ms: list[int],
+                    targets: list[str]) -> None:
+        loads, order = self._loads(setup, targets)
         for delay in delays_ms:
             set_upstream_delay(self.upstream_url, delay)
-            for target in [*baselines, *targets]:
+            for target in order:
                 self.measure("load", target, loads[target], workers, delay, self.connections)
         set_upstream_delay(self.upstream_url, 0)
 
     def sequential(self, setup: TurnoutSetup, workers: int, targets: list[str]) -> None:
         set_upstream_delay(self.upstream_url, 0)
-        loads = {DIRECT: direct_load(self.upstream_url), GENERATE: generate_load(setup),
-                 CHAT: chat_load(setup)}
-        baselines = [DIRECT]
-        if self.reference_url:
-            loads[REFERENCE] = reference_load(self.reference_url)
-            baselines.append(REFERENCE)
-        for target in [*baselines, *targets]:
+        loads, order = self._loads(setup, targets)
+        for target in order:
             self.measure("sequential", target, loads[target], workers, 0, 1)
 
     def cache(self, setup: TurnoutSetup, workers: int) -> dict[str, object]:

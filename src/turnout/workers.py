@@ -24,10 +24,13 @@ def reuse_port_supported() -> bool:
     return hasattr(socket, "SO_REUSEPORT")
 
 
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def bind_reuse_port(host: str, port: int) -> socket.socket:
     """A TCP socket bound to (host, port) that other such sockets may share."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = PerWorkerSocket(family, socket.SOCK_STREAM)
+    sock = PerWorkerSocket(_family(host), socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
@@ -49,8 +52,7 @@ def ensure_port_free(host: str, port: int) -> None:
     Sockets bound with SO_REUSEPORT would otherwise share the port with a second instance
     started by mistake, splitting its traffic silently; a plain bind fails instead.
     """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
+    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind((host, port))
 

@@ -139,9 +139,7 @@ def response_for(request: Request, exc: Exception) -> FastJSONResponse:
         return error_response(request, _from_validation(exc))
     if isinstance(exc, StarletteHTTPException):
         return error_response(request, _from_http(exc))
-    log.error(
-        "unhandled error on %s %s", request.method, request.url.path, exc_info=exc
-    )
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, InternalError())
 
 
