@@ -113,8 +113,14 @@ async def fast_app(app: FastAPI, settings: Settings) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def quiet_app(app: FastAPI, settings: Settings) -> AsyncIterator[FastAPI]:
-    """An app whose monitor checks once at start-up and not again during a test."""
+    """An app whose monitor checked once at start-up and will not check again during a test."""
     async with second_app(app, settings, health_interval_s=3600.0) as quiet:
+        monitor = quiet.state.services.health
+
+        async def first_round_done() -> bool:
+            return monitor.ticks_done >= 1
+
+        await eventually(first_round_done, within_s=10)  # else it could check what a test adds
         yield quiet
 
 

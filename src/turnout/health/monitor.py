@@ -89,6 +89,7 @@ class HealthMonitor:
         self._tasks: list[asyncio.Task[None]] = []
         self._storing: set[asyncio.Future[Any]] = set()
         self._subscription: Subscription | None = None
+        self.ticks_done = 0  # scheduled ticks finished since construction
 
     def is_unhealthy(self, provider_id: str) -> bool:
         """Whether requests should skip the provider (no I/O: read on the request path)."""
@@ -142,6 +143,7 @@ class HealthMonitor:
             await self.run_round()
         if self._metrics is not None:
             self._metrics.refresh()
+        self.ticks_done += 1
 
     async def refresh(self, provider_ids: Collection[str] | None = None) -> None:
         """Adopt the stored states (of every provider, or those named)."""
