@@ -21,11 +21,12 @@ async def unless_disconnected(request: Request, work: Awaitable[T]) -> T:
     """
     caller = asyncio.current_task()
     assert caller is not None
-    state = {"finished": False, "gone": False}
+    finished = gone = False
 
     def on_watcher_done(watcher: asyncio.Task[None]) -> None:
-        if not watcher.cancelled() and not state["finished"]:
-            state["gone"] = True
+        nonlocal gone
+        if not watcher.cancelled() and not finished:
+            gone = True
             caller.cancel()
 
     watcher = asyncio.ensure_future(_wait_for_disconnect(request))
@@ -33,12 +34,12 @@ async def unless_disconnected(request: Request, work: Awaitable[T]) -> T:
     try:
         result = await work
     except asyncio.CancelledError:
-        if not state["gone"]:
+        if not gone:
             raise
         caller.uncancel()
         raise ClientDisconnected("client disconnected") from None
     finally:
-        state["finished"] = True
+        finished = True
         watcher.cancel()
     return result
 

@@ -39,7 +39,7 @@ def utcnow() -> datetime:
 # Seeded from os.urandom once; row and request ids need uniqueness, not secrecy.
 _random = random.Random()  # noqa: S311
 _V4 = (0x4 << 76) | (0x2 << 62)  # version 4 and the RFC 4122 variant
-_V4_MASK = ~((0xF << 76) | (0x3 << 62))
+_VERSION_AND_VARIANT_CLEARED = ~((0xF << 76) | (0x3 << 62))
 _V7 = (0x7 << 76) | (0x2 << 62)
 
 
@@ -50,7 +50,7 @@ def _text(value: int) -> str:
 
 def new_id() -> str:
     """A random (version 4) UUID without a system call per id: ids are made on the hot path."""
-    return _text((_random.getrandbits(128) & _V4_MASK) | _V4)
+    return _text((_random.getrandbits(128) & _VERSION_AND_VARIANT_CLEARED) | _V4)
 
 
 def new_time_ordered_id() -> str:
@@ -60,4 +60,4 @@ def new_time_ordered_id() -> str:
     instead of at random pages.
     """
     millis = time.time_ns() // 1_000_000
-    return _text((millis << 80) | (_random.getrandbits(80) & _V4_MASK) | _V7)
+    return _text((millis << 80) | (_random.getrandbits(80) & _VERSION_AND_VARIANT_CLEARED) | _V7)
