@@ -76,7 +76,7 @@ def source_revision() -> str:
     return commit + (" with uncommitted changes in src/" if dirty else "")
 
 
-def describe(wrk_version: str) -> dict[str, object]:
+def describe(wrk_version: str, upstream: str) -> dict[str, object]:
     return {
         "nproc": os.cpu_count() or 0,
         "usable_cpus": len(os.sched_getaffinity(0)),
@@ -86,6 +86,7 @@ def describe(wrk_version: str) -> dict[str, object]:
         "python": platform.python_version(),
         "packages": _versions(),
         "wrk": wrk_version,
+        "upstream": upstream,
         "revision": source_revision(),
         "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
         "background_cpu": round(background_cpu(), 3),

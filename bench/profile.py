@@ -15,7 +15,8 @@ from pathlib import Path
 
 from bench.processes import REPO_ROOT, server_rss
 from bench.scenarios import Runner, generate_load
-from bench.setup import TurnoutSetup, set_upstream_delay
+from bench.setup import TurnoutSetup
+from bench.upstream import set_upstream_delay
 from bench.wrk import stop
 
 _FRAME = re.compile(r"^(?P<name>.*) \((?P<file>.*?)(?::\d+)?\)$")
@@ -53,11 +54,11 @@ def summarize(collapsed: Path, top: int = 25) -> str:
     return "\n".join(lines)
 
 
-def profile_generate(runner: Runner, setup: TurnoutSetup, server_pid: int, workers: int,
+def profile_generate(runner: Runner, setup: TurnoutSetup, server_pid: int, label: str,
                      out_dir: Path) -> str:
     """An extra (unreported) 0 ms generate load run with py-spy attached to one worker."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"turnout-w{workers}.collapsed"
+    out = out_dir / f"turnout-{label}.collapsed"
     set_upstream_delay(runner.upstream_url, 0)
     seconds = max(3, round(runner.duration_s))
     proc = runner.wrk.start(generate_load(setup), runner.connections, seconds + 3)

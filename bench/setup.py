@@ -52,34 +52,39 @@ class TurnoutSetup:
     api_key: str
 
 
-def configure_turnout(base_url: str, admin_password: str, upstream_url: str) -> TurnoutSetup:
-    """Log in as admin, add the fake upstream as an OpenAI provider, activate it, make a key."""
+def add_provider(base_url: str, admin_token: str, *, name: str, provider_base_url: str,
+                 activate: bool = True, options: dict[str, Any] | None = None) -> str:
+    """An OpenAI-dialect provider at `provider_base_url` (an upstream lane); answers its id.
+
+    Unlimited unless `options` (the catalog's provider options) set `rpm` or `tpm`.
+    """
+    provider = expect("POST", f"{base_url}/admin/config/llm", {
+        "name": name,
+        "provider_type": "openai",
+        "deployment_mode": "cloud",
+        "base_url": provider_base_url,
+        "api_key": UPSTREAM_API_KEY,
+        "models": {"chat": CHAT_MODEL},
+        "options": {"timeout_s": 30, "max_retries": 2, "rpm": 0, "tpm": 0, **(options or {})},
+    }, admin_token)
+    provider_id = str(provider["id"])
+    if activate:
+        expect("POST", f"{base_url}/api/v1/llm/providers/{provider_id}/activate", {},
+               admin_token)
+    return provider_id
+
+
+def configure_turnout(base_url: str, admin_password: str, provider_base_url: str) -> TurnoutSetup:
+    """Log in as admin, add the upstream lane as an OpenAI provider, activate it, make a key."""
     login = expect("POST", f"{base_url}/api/v1/auth/login",
                    {"username": "admin", "password": admin_password})
     token = login["access_token"]
-    provider = expect("POST", f"{base_url}/admin/config/llm", {
-        "name": "bench",
-        "provider_type": "openai",
-        "deployment_mode": "cloud",
-        "base_url": f"{upstream_url}/openai/v1",
-        "api_key": UPSTREAM_API_KEY,
-        "models": {"chat": CHAT_MODEL},
-        "options": {"timeout_s": 30, "max_retries": 2, "rpm": 0, "tpm": 0},
-    }, token)
-    provider_id = str(provider["id"])
-    expect("POST", f"{base_url}/api/v1/llm/providers/{provider_id}/activate", {}, token)
+    # Never hedged: routing may list the hedging scenario's fallback (bench/hedging.py).
+    provider_id = add_provider(base_url, token, name="bench", provider_base_url=provider_base_url,
+                               options={"hedging": False})
     key = expect("POST", f"{base_url}/api/v1/keys", {"name": "bench", "role": "member"}, token)
     return TurnoutSetup(base_url=base_url, admin_token=token, provider_id=provider_id,
                         api_key=key["key"])
-
-
-def set_upstream_delay(upstream_url: str, delay_ms: float) -> None:
-    """Inject (or clear, at 0) a fixed latency on every fake-upstream answer."""
-    if delay_ms > 0:
-        expect("POST", f"{upstream_url}/_fake/faults",
-               {"mode": "set", "fault": {"latency_s": delay_ms / 1000.0}})
-    else:
-        expect("DELETE", f"{upstream_url}/_fake/faults")
 
 
 def route_exists(base_url: str, method: str, path: str, token: str) -> bool:

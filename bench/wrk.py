@@ -11,6 +11,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.apt import apt_install
+
 SCRIPT = Path(__file__).resolve().parent / "request.lua"
 INSTALL_HINT = "install it with: sudo apt-get install -y wrk   (Debian/Ubuntu package 'wrk')"
 
@@ -22,19 +24,10 @@ class WrkMissing(RuntimeError):
 def ensure_wrk(allow_install: bool = True) -> str:
     """Path of wrk; as root with apt-get available, install the Debian package when missing."""
     found = shutil.which("wrk")
+    if found is None and allow_install and apt_install("wrk"):
+        found = shutil.which("wrk")
     if found:
         return found
-    if allow_install and os.geteuid() == 0 and shutil.which("apt-get"):
-        print("wrk not found; installing the Debian package (apt-get install -y wrk) …",
-              flush=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-q", "wrk"]
-        if subprocess.run(install, env=env, check=False).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, check=False)
-            subprocess.run(install, env=env, check=False)
-        found = shutil.which("wrk")
-        if found:
-            return found
     raise WrkMissing("the load generator wrk is not installed; " + INSTALL_HINT)
 
 
