@@ -12,10 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from fastapi import FastAPI
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import delete
 
+from tests.served import served_over_http
 from turnout.accounts.api_keys import create_api_key
 from turnout.accounts.tenants import get_or_create_tenant
 from turnout.app import create_app
@@ -57,7 +59,14 @@ def database_url(data_dir: Path) -> str:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str | None:
-    return os.environ.get("TURNOUT_TEST_REDIS_URL") or None
+    """The test Redis database, emptied once per session like the test database: a lock or
+    limit left by an earlier run (a killed process keeps its leader lock for its lifetime)
+    must not decide this one."""
+    url = os.environ.get("TURNOUT_TEST_REDIS_URL") or None
+    if url:
+        with redis.Redis.from_url(url) as client:
+            client.flushdb()
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -84,14 +93,29 @@ def settings(migrated: str, data_dir: Path, redis_url: str | None) -> Settings:
         # The session app's monitor must not spend faults that a test queued for its own calls;
         # health tests run their own app with a short interval.
         health_interval_s=3600,
+        # On PostgreSQL, jobs go through the queue to a worker (started beside the app), as in
+        # a scaled-out deployment; on SQLite the serving process runs them.
+        job_runner="queue" if migrated.startswith("postgresql") else "inline",
+        job_lease_s=5,
     )
 
 
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    import asyncio
+
+    from turnout.jobs.queue import QueueWorker
+
     application = create_app(settings)
     async with application.router.lifespan_context(application):
+        worker: QueueWorker | None = None
+        if settings.job_runner == "queue":
+            worker = QueueWorker(settings.database_url, application.state.services.jobs.runner)
+            task = asyncio.create_task(worker.run())
         yield application
+        if worker is not None:
+            worker.stop()
+            await task
 
 
 @pytest.fixture(scope="session")
@@ -131,23 +155,8 @@ def _reset_upstream(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture(scope="session")
 async def live_url(app: FastAPI) -> AsyncIterator[str]:
     """The session app served over real HTTP by uvicorn on a free loopback port."""
-    import asyncio
-    import socket
-
-    import uvicorn
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None)
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with served_over_http(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -28,7 +28,9 @@ async def ensure_default_admin(
 ) -> BootstrapResult:
     """Create tenant `default` and user `admin` when missing; never touches an existing admin."""
     tenant, _ = await get_or_create_tenant(session, name=DEFAULT_TENANT)
-    existing = await session.execute(select(User.id).where(User.username == ADMIN_USERNAME))
+    existing = await session.execute(
+        select(User.id).where(User.tenant_id == tenant.id, User.username == ADMIN_USERNAME)
+    )
     if existing.first() is not None:
         return BootstrapResult(tenant.id, False, None)
     password = admin_password or secrets.token_urlsafe(12)

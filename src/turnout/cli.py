@@ -8,6 +8,7 @@ import secrets
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -39,13 +40,12 @@ def main() -> None:
 @click.option(
     "--workers", default=None, type=int, help="Worker processes (default TURNOUT_WORKERS)."
 )
-@click.option("--access-log/--no-access-log", default=False, help="Log every request.")
-def serve(host: str | None, port: int | None, workers: int | None, access_log: bool) -> None:
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Migrate the database, make sure an admin exists, and serve the API."""
     import uvicorn
 
     from turnout.logging_setup import configure_logging
-    from turnout.workers import reuse_port_supported, serve_workers
+    from turnout.serving_processes import reuse_port_supported, serve_workers
 
     settings = _run(_prepare)
     configure_logging(settings.log_level)
@@ -59,11 +59,12 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
         "port": port or settings.port,
         "workers": processes,
         "log_config": None,
-        "access_log": access_log,
+        # Turnout logs each request itself (TURNOUT_ACCESS_LOG), with tenant and key ids.
+        "access_log": False,
         "loop": "uvloop",
-        "http": "httptools",
-        # Forwarded headers are not trusted by default; the client address is not used anyway.
-        "proxy_headers": False,
+        # httptools with a bounded request head (uvicorn bounds it only for h11).
+        "http": "turnout.serving_protocol:BoundedHttpToolsProtocol",
+        **proxy_options(settings),
     }
     if processes > 1 and reuse_port_supported():
         try:
@@ -73,6 +74,17 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
             raise click.ClickException(f"cannot listen on {where}: {exc.strerror or exc}") from exc
     else:
         uvicorn.run("turnout.app:create_app", **options)
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's handling of X-Forwarded-For: off unless TURNOUT_TRUSTED_PROXIES names proxies.
+
+    Failed logins are throttled per client address, so a header any client can write must not
+    choose it; behind a trusted proxy, uvicorn takes the address the proxy forwards instead.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
 
 
 async def _prepare(settings: Settings) -> Settings:
@@ -202,6 +214,52 @@ def secrets_rotate() -> None:
     click.echo(f"re-encrypted {count} provider key(s) under the newest secret key", err=True)
 
 
+@main.command("repair-text")
+@click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
+def repair_text(dry_run: bool) -> None:
+    """Replace lone surrogates and invalid UTF-8 in stored text with U+FFFD, printing each."""
+    from turnout.store.db import create_engine
+    from turnout.store.repair import Repair
+    from turnout.store.repair import repair_text as repair
+
+    async def work(settings: Settings) -> list[Repair]:
+        engine = create_engine(settings.database_url)
+        try:
+            return await repair(engine, dry_run=dry_run)
+        finally:
+            await engine.dispose()
+
+    repairs = _run(work)
+    for done in repairs:
+        click.echo(f"{done.table}.{done.column} [{done.key}]: {done.before} -> {done.after}")
+    verb = "would repair" if dry_run else "repaired"
+    click.echo(f"{verb} {len(repairs)} value(s)", err=True)
+
+
+@main.command()
+@click.option(
+    "--metrics-port", type=click.IntRange(0, 65535), default=None,
+    help="Serve this worker's /metrics on the port (default TURNOUT_WORKER_METRICS_PORT; 0 off).",
+)
+def worker(metrics_port: int | None) -> None:
+    """Run batch-job items from the queue (needs TURNOUT_JOB_RUNNER=queue and PostgreSQL)."""
+    from turnout.logging_setup import configure_logging
+    from turnout.worker_process import run_worker
+
+    async def work(settings: Settings) -> None:
+        if metrics_port is not None:
+            settings = settings.model_copy(update={"worker_metrics_port": metrics_port})
+        if settings.job_runner != "queue":
+            raise click.ClickException(
+                "turnout worker runs queued jobs: set TURNOUT_JOB_RUNNER=queue (with "
+                "PostgreSQL); by default the serving processes run jobs themselves"
+            )
+        configure_logging(settings.log_level)
+        await run_worker(settings)
+
+    _run(work)
+
+
 @main.command("fake-upstream")
 @click.option("--host", default="127.0.0.1", help="Interface to bind.")
 @click.option("--port", default=8900, type=int, help="Port (0 picks a free one).")
@@ -212,6 +270,84 @@ def fake_upstream(host: str, port: int) -> None:
 
     configure_logging("INFO")
     run_standalone(host=host, port=port)
+
+
+@main.group()
+def batch() -> None:
+    """Batch jobs on a running Turnout, through its HTTP API.
+
+    Exit status of run and status --follow: 0 every item completed, 3 some items failed,
+    4 the job failed or was cancelled, 130 left running after Ctrl-C, 1 an error.
+    """
+
+
+def _turnout_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Where Turnout is and the API key to use: client-side, not the server's settings."""
+    command = click.option(
+        "--api-key", envvar="TURNOUT_API_KEY", show_envvar=True, default=None,
+        help="A tk-… API key (member or admin to submit and cancel).",
+    )(command)
+    return click.option(
+        "--url", envvar="TURNOUT_URL", show_envvar=True, default="http://127.0.0.1:8000",
+        show_default=True, help="Where Turnout serves.",
+    )(command)
+
+
+@batch.command("run")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Results file (default: <FILE stem>.results.jsonl beside FILE).",
+)
+@click.option("--provider-id", default=None, help="Provider for lines that name none.")
+@click.option("--model", default=None, help="Model for lines that name none.")
+@click.option("--client-key", default=None, help="Sending again with it follows the same job.")
+@_turnout_options
+def batch_run(
+    file: Path, out: Path | None, provider_id: str | None, model: str | None,
+    client_key: str | None, url: str, api_key: str | None,
+) -> None:
+    """Submit FILE (JSON lines, each like a generate body), follow it, write its results."""
+    from turnout.batchcli import commands
+
+    options = {"provider_id": provider_id, "model": model, "client_key": client_key}
+    query = {name: value for name, value in options.items() if value is not None}
+    commands.run(commands.target(url, api_key), file, out=out, query=query)
+
+
+@batch.command("status")
+@click.argument("job_id")
+@click.option("--follow", "keep_following", is_flag=True, help="Show live progress to the end.")
+@_turnout_options
+def batch_status(job_id: str, keep_following: bool, url: str, api_key: str | None) -> None:
+    """Show a job's status and progress."""
+    from turnout.batchcli import commands
+
+    commands.status(commands.target(url, api_key), job_id, keep_following=keep_following)
+
+
+@batch.command("results")
+@click.argument("job_id")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="File to write (default: standard output).",
+)
+@_turnout_options
+def batch_results(job_id: str, out: Path | None, url: str, api_key: str | None) -> None:
+    """Write a job's results as JSON lines."""
+    from turnout.batchcli import commands
+
+    commands.results(commands.target(url, api_key), job_id, out=out)
+
+
+@batch.command("cancel")
+@click.argument("job_id")
+@_turnout_options
+def batch_cancel(job_id: str, url: str, api_key: str | None) -> None:
+    """Cancel a job: finished items are kept, the rest cancelled."""
+    from turnout.batchcli import commands
+
+    commands.cancel(commands.target(url, api_key), job_id)
 
 
 def _with_sessions(work: Callable[..., Awaitable[T]], *, pass_settings: bool = False) -> T:

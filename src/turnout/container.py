@@ -7,12 +7,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from turnout.annotation.service import Preannotation
 from turnout.configs.provider_configs import ConfigDeps
 from turnout.configs.runtime import ProviderRuntime
 from turnout.gateway.switcher import Switcher
 from turnout.gateway.usage import UsageRecorder
 from turnout.health import HealthMonitor
 from turnout.i18n import Catalogs
+from turnout.jobs.system import JobSystem
 from turnout.metrics import GatewayMetrics
 from turnout.security.authenticator import Authenticator
 from turnout.security.crypto import SecretBox
@@ -38,6 +40,8 @@ class Services:
     usage: UsageRecorder
     health: HealthMonitor
     metrics: GatewayMetrics
+    jobs: JobSystem
+    preannotation: Preannotation
     # Later parts (state backends, gateway, health monitor…) register themselves here by name.
     extras: dict[str, Any] = field(default_factory=dict)
 

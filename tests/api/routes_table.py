@@ -17,6 +17,8 @@ PUBLIC_PATHS = {
     ("GET", "/readyz"),
     ("GET", "/metrics"),
     ("GET", "/api/v1/llm/methods"),
+    # Label Studio's webhook carries no credentials: the project's secret header proves it.
+    ("POST", "/ml/webhook"),
 }
 
 

@@ -8,14 +8,17 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 
 from turnout.api.errors import error_response
+from turnout.configs.runtime import ProviderRef
 from turnout.errors import (
     AllProvidersFailed,
     ErrorCode,
     RateLimited,
     TurnoutError,
+    UpstreamTimeout,
     ValidationFailed,
     all_error_classes,
 )
+from turnout.gateway.context import Attempt, AttemptStatus
 from turnout.i18n import load_catalogs
 
 CONCRETE = {cls.code: cls for cls in all_error_classes() if cls not in (TurnoutError,)}
@@ -26,7 +29,10 @@ def _instance(code: ErrorCode) -> TurnoutError:
     if cls is ValidationFailed:
         return ValidationFailed([{"field": "name", "code": "validation.required"}])
     if cls is AllProvidersFailed:
-        return AllProvidersFailed([{"provider": "p", "code": "TIMEOUT", "message": "slow"}])
+        slow = Attempt(
+            ProviderRef("p", "t", "p", "openai"), "m", AttemptStatus.ERROR, error=UpstreamTimeout()
+        )
+        return AllProvidersFailed([slow])
     return cls(resource="provider", reason="r", url="http://x", capability="embed", summary="s")
 
 
@@ -96,9 +102,9 @@ async def test_unknown_route_and_method_use_the_envelope(client):
     assert wrong.headers["x-request-id"] == wrong.json()["error"]["request_id"]
 
 
-async def test_malformed_json_body_is_a_validation_error(client):
+async def test_malformed_json_body_is_called_malformed_json(client):
     response = await client.post(
         "/api/v1/auth/login", content=b"{not json", headers={"content-type": "application/json"}
     )
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "VALIDATION_FAILED"
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "MALFORMED_JSON"

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import TenantFixture
+from turnout.configs.connection_test import ConnectionTestOutcome
+from turnout.configs.last_test import LastTest, record_last_test
 from turnout.fakeupstream import FakeUpstream
 from turnout.providers import CATALOG, ChatRequest
 from turnout.security.roles import Role
@@ -150,7 +152,11 @@ async def test_active_provider_cannot_be_deleted(client, tenant, upstream):
     activated = await client.post(
         f"/api/v1/llm/providers/{active['id']}/activate", headers=tenant.headers()
     )
-    assert activated.json() == {"active_provider_id": active["id"], "fallback_provider_ids": []}
+    assert activated.json() == {
+        "active_provider_id": active["id"],
+        "fallback_provider_ids": [],
+        "fallback_for_pinned": False,
+    }
     refused = await client.delete(f"/admin/config/llm/{active['id']}", headers=tenant.headers())
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "ACTIVE_PROVIDER_DELETE"
@@ -230,3 +236,121 @@ async def test_other_tenant_cannot_see_or_touch_configs(client, tenant, other_te
     assert (await client.get("/admin/config/llm", headers=other_tenant.headers())).json() == []
     member = await client.get("/admin/config/llm", headers=tenant.headers(Role.MEMBER))
     assert member.status_code == 403
+
+
+async def _test(client, tenant: TenantFixture, config_id: str, locale: str = "en-US") -> dict:
+    response = await client.post(
+        f"/admin/config/llm/{config_id}/test",
+        headers=tenant.headers() | {"Accept-Language": locale},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def _listed(client, tenant: TenantFixture, locale: str = "en-US") -> dict[str, dict]:
+    response = await client.get(
+        "/admin/config/llm", headers=tenant.headers() | {"Accept-Language": locale}
+    )
+    assert response.status_code == 200, response.text
+    return {config["id"]: config for config in response.json()}
+
+
+async def test_a_connection_test_is_kept_and_shown_with_the_provider(client, tenant, upstream):
+    tested = await create(client, tenant, payload_for("openai", upstream))
+    untested = await create(client, tenant, payload_for("deepseek", upstream))
+    assert tested["last_test"] is None
+
+    answered = await _test(client, tenant, tested["id"])
+
+    listed = await _listed(client, tenant)
+    last = listed[tested["id"]]["last_test"]
+    assert last["ok"] is True and last["error_code"] is None
+    assert last["latency_ms"] == answered["latency_ms"]
+    assert last["models"] == answered["models"] and last["models"]
+    assert last["message"] == answered["message"]
+    assert last["tested_at"]
+    assert listed[untested["id"]]["last_test"] is None
+    one = await client.get(f"/admin/config/llm/{tested['id']}", headers=tenant.headers())
+    assert one.json()["last_test"] == last
+    # A test does not edit the config.
+    assert one.json()["updated_at"] == tested["updated_at"]
+
+
+async def test_a_failed_test_keeps_our_code_and_message_in_the_reader_s_language(
+    client, tenant, upstream, services
+):
+    created = await create(client, tenant, payload_for("openai", upstream, api_key="bad-key-1234"))
+    await _test(client, tenant, created["id"], locale="zh-CN")
+
+    english = (await _listed(client, tenant, "en-US"))[created["id"]]["last_test"]
+    chinese = (await _listed(client, tenant, "zh-CN"))[created["id"]]["last_test"]
+    assert english["ok"] is False and english["error_code"] == "INVALID_API_KEY"
+    assert english["message"] == "The provider rejected the configured API key."
+    assert chinese["message"] == "提供商拒绝了所配置的 API 密钥。"
+    assert english["models"] is None
+
+    async with services.sessions() as session:
+        row = await session.get(ProviderConfig, created["id"])
+    assert row is not None
+    stored = repr([getattr(row, c) for c in vars(row) if c.startswith("last_test_")])
+    assert "Incorrect API key" not in stored and "bad-key" not in stored
+
+
+async def test_another_tenant_sees_no_test_result(client, tenant, other_tenant, upstream):
+    created = await create(client, tenant, payload_for("openai", upstream))
+    await _test(client, tenant, created["id"])
+    assert (await _listed(client, tenant))[created["id"]]["last_test"] is not None
+
+    assert await _listed(client, other_tenant) == {}
+    foreign = await client.get(f"/admin/config/llm/{created['id']}", headers=other_tenant.headers())
+    assert foreign.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "clears"),
+    [
+        ({"base_url": "URL"}, True),
+        ({"api_key": "sk-new-0000000000008888"}, True),
+        ({"options": {"timeout_s": 7, "max_retries": 1}}, True),
+        ({"options": {"timeout_s": 5, "max_retries": 1, "rpm": 60}}, False),
+        ({"name": "renamed"}, False),
+        ({"enabled": False}, False),
+    ],
+)
+async def test_changing_the_tested_settings_clears_the_last_test(
+    client, tenant, upstream, change, clears
+):
+    created = await create(client, tenant, payload_for("openai", upstream))
+    await _test(client, tenant, created["id"])
+    if change.get("base_url") == "URL":
+        change = {"base_url": upstream.url_for("openai").rstrip("/") + "/"}
+    edited = await client.put(
+        f"/admin/config/llm/{created['id']}", json=change, headers=tenant.headers()
+    )
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["last_test"] is None) is clears
+    assert ((await _listed(client, tenant))[created["id"]]["last_test"] is None) is clears
+
+
+async def test_a_result_of_settings_edited_during_the_test_is_not_kept(
+    client, tenant, upstream, services
+):
+    created = await create(client, tenant, payload_for("openai", upstream))
+    async with services.sessions() as session:
+        before_edit = await session.get(ProviderConfig, created["id"])
+    assert before_edit is not None
+    edited = await client.put(
+        f"/admin/config/llm/{created['id']}",
+        json={"base_url": upstream.url_for("openai").rstrip("/") + "/"},
+        headers=tenant.headers(),
+    )
+    assert edited.status_code == 200
+
+    finished = LastTest.of_outcome(ConnectionTestOutcome(True, 5.0, None, ["gpt-4o-mini"]))
+    async with services.sessions() as session:
+        kept = await record_last_test(
+            session, config=before_edit, started_at=before_edit.updated_at, test=finished
+        )
+        await session.commit()
+    assert kept is False
+    assert (await _listed(client, tenant))[created["id"]]["last_test"] is None

@@ -12,9 +12,11 @@ from turnout.configs.routing import Routing
 from turnout.configs.runtime import LiveProvider
 from turnout.errors import NotFound, TurnoutError
 from turnout.gateway.circuit import CircuitBreaker
+from turnout.gateway.events import RequestFinished
 from turnout.gateway.limits import Limits
 from turnout.gateway.retry import RetryPolicy
 from turnout.gateway.switcher import GatewayDeps, Switcher
+from turnout.gateway.usage import usage_row
 from turnout.providers import (
     CATALOG,
     ChatRequest,
@@ -31,19 +33,22 @@ from turnout.state.ratelimit import MemoryRateLimiter
 
 @dataclass
 class Step:
-    """What the next call does: fail with `error`, take `delay_s`, or answer."""
+    """What the next call does: fail with `error`, take `delay_s`, hang forever, or answer."""
 
     error: TurnoutError | None = None
     delay_s: float = 0.0
+    hang: bool = False
 
 
 class ScriptedProvider(LLMProvider):
-    """Answers `echo: <text>` unless a queued step says otherwise; remembers every request."""
+    """Answers `echo: <text>` unless a queued step says otherwise; remembers every request, and
+    which calls were abandoned (cancelled) before they finished."""
 
     def __init__(self, name: str) -> None:
         super().__init__(ProviderConnection(CATALOG["openai"], name=name, api_key=lambda: "sk-x"))
         self.steps: deque[Step] = deque()
         self.history: list[ChatRequest] = []
+        self.abandoned: list[ChatRequest] = []
 
     def enqueue(self, *steps: Step) -> None:
         self.steps.extend(steps)
@@ -51,8 +56,14 @@ class ScriptedProvider(LLMProvider):
     async def generate(self, req: ChatRequest) -> ChatResult:
         self.history.append(req)
         step = self.steps.popleft() if self.steps else Step()
-        if step.delay_s:
-            await asyncio.sleep(step.delay_s)
+        try:
+            if step.hang:
+                await asyncio.Event().wait()  # never set: only cancelling ends this call
+            if step.delay_s:
+                await asyncio.sleep(step.delay_s)
+        except asyncio.CancelledError:
+            self.abandoned.append(req)
+            raise
         if step.error is not None:
             raise step.error
         text = "echo: " + str(req.messages[-1]["content"])
@@ -103,18 +114,23 @@ class StubRuntime:
 
 
 class MemoryUsage:
-    """Collects usage rows instead of writing them."""
+    """Collects finished requests and their usage rows instead of writing them."""
 
     def __init__(self) -> None:
+        self.events: list[RequestFinished] = []
         self.rows: list[dict[str, Any]] = []
 
-    def record(self, **row: Any) -> None:
-        self.rows.append(row)
+    def request_finished(self, event: RequestFinished) -> None:
+        self.events.append(event)
+        self.rows.append(usage_row(event))
 
 
 class FreePrices:
     async def cost(self, **_: Any) -> float:
         return 0.0
+
+    async def context_window(self, **_: Any) -> int | None:
+        return None
 
 
 def switcher_for(runtime: StubRuntime, **overrides: Any) -> tuple[Switcher, MemoryUsage]:
@@ -123,8 +139,8 @@ def switcher_for(runtime: StubRuntime, **overrides: Any) -> tuple[Switcher, Memo
         cache=MemoryResponseCache(),
         limits=Limits(MemoryRateLimiter()),
         circuit=CircuitBreaker(failure_threshold=1000),
-        usage=usage,  # type: ignore[arg-type]
-        prices=FreePrices(),  # type: ignore[arg-type]
+        prices=FreePrices(),
+        observer=usage,
         retry=RetryPolicy(base_delay_s=0.0, max_delay_s=0.0),
     )
     for name, value in overrides.items():

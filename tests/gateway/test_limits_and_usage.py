@@ -51,6 +51,18 @@ async def test_tokens_per_minute_limit(client, tenant, upstream):
     assert response.status_code == 429
 
 
+async def test_a_request_refused_for_its_tokens_spends_no_request_slot(client, tenant, upstream):
+    setup = await providers(client, tenant, upstream, "openai", rpm=2, tpm=200)
+    too_long = ask("word " * 400, deadline_s=1)  # about 500 tokens: never fits
+    refused = await client.post("/api/v1/llm/generate", json=too_long, headers=setup.member())
+    assert refused.status_code == 429
+    answered = [
+        (await client.post("/api/v1/llm/generate", json=ask(), headers=setup.member())).status_code
+        for _ in range(2)
+    ]
+    assert answered == [200, 200]  # both request slots were still free
+
+
 async def test_api_key_rpm_limit(client, tenant, upstream):
     setup = await providers(client, tenant, upstream, "openai")
     created = (
@@ -184,12 +196,32 @@ async def test_the_flusher_reports_its_backlog_while_the_database_is_down(servic
     recorder.record(tenant_id=tenant.id, request_id="r-backlog", status="ok")
     await recorder.start()
     try:
-        await asyncio.wait_for(changed.wait(), timeout=5)
+        await asyncio.wait_for(changed.wait(), timeout=30)
         assert reported[-1] == 1
         database["up"] = True
         while reported[-1] != 0:
             changed.clear()
-            await asyncio.wait_for(changed.wait(), timeout=5)
+            await asyncio.wait_for(changed.wait(), timeout=30)
     finally:
         await recorder.close()
     assert recorder.pending == 0
+
+
+async def test_a_flush_writes_what_was_queued_when_it_began():
+    """Rows queued while a flush writes wait for the next one: steady traffic gets one batch a
+    tick, never a stream of tiny writes chasing new rows."""
+    from turnout.gateway.usage import UsageRecorder
+
+    recorder = UsageRecorder(None)  # type: ignore[arg-type]
+    batches: list[int] = []
+
+    async def write(batch):
+        batches.append(len(batch))
+        recorder.record(request_id="arrived-during-the-write")
+        return len(batch)
+
+    recorder._write = write  # type: ignore[method-assign]
+    for n in range(3):
+        recorder.record(request_id=f"r{n}")
+    assert await recorder.flush() == 3
+    assert batches == [3] and recorder.pending == 1

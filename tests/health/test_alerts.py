@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import aiohttp
+from aiohttp import web
 
 from turnout.health import HealthState, ProviderRef, Transition
-from turnout.health.alerts import AlertDispatcher
+from turnout.health.alerts import MAX_CONCURRENT, AlertDispatcher
 from turnout.health.webhook import RetryPlan, deliver
 from turnout.i18n import load_catalogs
 from turnout.security.outbound import OutboundPolicy
@@ -19,6 +20,8 @@ from turnout.security.outbound import OutboundPolicy
 QUICK = RetryPlan(attempts=3, base_delay_s=0.01, max_delay_s=0.02, timeout_s=2)
 REF = ProviderRef("p-1", "t-1", "primary", "openai")
 AT = datetime(2026, 1, 1, tzinfo=UTC)
+# An upper bound for what must not hang, far above what any machine takes: never a measure.
+WAIT_S = 30
 
 
 def transition(before: str, after: str) -> Transition:
@@ -85,14 +88,63 @@ async def test_a_webhook_to_a_blocked_address_is_never_called(caplog):
     assert any("blocked" in r.getMessage() for r in caplog.records)
 
 
-async def test_emit_never_waits_and_close_gives_up_on_a_dead_receiver():
-    slow = RetryPlan(attempts=1000, base_delay_s=0.05, max_delay_s=0.05, timeout_s=0.5)
-    alerts = dispatcher("http://127.0.0.1:9/hook", plan=slow, grace_s=0.2)
+class SilentReceiver:
+    """A webhook endpoint on 127.0.0.1 that takes requests and never answers them; counts the
+    requests that arrived and those whose connection the sender cut."""
+
+    def __init__(self) -> None:
+        self.arrived = 0
+        self.cut_off = 0
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/hook", self._hook)
+        self._runner = web.AppRunner(app, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}/hook"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        self.arrived += 1
+        try:
+            await asyncio.Event().wait()  # never set
+        except asyncio.CancelledError:  # the sender hung up
+            self.cut_off += 1
+            raise
+        raise AssertionError("unreachable")
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)
+
+
+async def test_emit_never_waits_and_close_gives_up_on_a_receiver_that_never_answers():
+    """Each delivery would wait an hour for an answer: emit returns before any is sent, and
+    close, after its grace, cuts the ones in flight and drops the ones waiting their turn."""
+    silent = SilentReceiver()
+    await silent.start()
+    patient = RetryPlan(attempts=1000, base_delay_s=0.05, max_delay_s=0.05, timeout_s=3600)
+    alerts = dispatcher(silent.url, plan=patient, grace_s=0.2)
     await alerts.start()
-    started = time.monotonic()
-    for _ in range(20):
-        alerts.emit(transition("healthy", "degraded"))
-    assert time.monotonic() - started < 0.1
-    await asyncio.sleep(0.05)
-    await alerts.close()
-    assert time.monotonic() - started < 1.5
+    try:
+        for _ in range(20):
+            alerts.emit(transition("healthy", "degraded"))
+        assert silent.arrived == 0  # emitting only started the deliveries
+        await asyncio.wait_for(until(lambda: silent.arrived == MAX_CONCURRENT), WAIT_S)
+        # Not wait_for: close swallows the cancellation wait_for would send it at the bound.
+        closing = asyncio.ensure_future(alerts.close())
+        await asyncio.wait({closing}, timeout=WAIT_S)
+        assert closing.done(), "close waited for deliveries that never end"
+        await asyncio.wait_for(until(lambda: silent.cut_off == MAX_CONCURRENT), WAIT_S)
+        assert silent.arrived == MAX_CONCURRENT  # the other ten were never sent
+    finally:
+        await silent.stop()

@@ -38,7 +38,9 @@ async def test_health_lists_the_tenants_providers_only(client, tenant, other_ten
         "provider_id": mine["id"], "name": "mine", "provider_type": "openai", "enabled": True,
         "status": "unhealthy", "last_check_at": None, "last_success_at": None,
         "latency_ms": 12.5, "consecutive_failures": 4, "consecutive_successes": 0,
-        "last_error": "UPSTREAM_ERROR: boom", "circuit": "closed",
+        # A viewer gets Turnout's message for the code, never the upstream's words.
+        "last_error_code": "UPSTREAM_ERROR", "last_error": "The provider reported a server error.",
+        "circuit": "closed",
     }
     assert datetime.fromisoformat(body[mine["id"]]["last_check_at"]) == AT
     assert body[fresh["id"]]["status"] == "unknown"

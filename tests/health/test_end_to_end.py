@@ -15,8 +15,9 @@ from turnout.store.models import ProviderHealth
 
 FAILURES, RECOVERIES = 3, 2
 LEAKED_KEY = "sk-proj-abcdefghijklmnopqrstuvwx"
-# Rounds are FAST_INTERVAL_S apart; the rest covers check latency and polling under load.
-SLACK_S = 1.0
+# Waits are upper bounds for a loaded machine, never measurements: how fast the status moves is
+# checked in monitor rounds (the alert's counters), not in seconds.
+WAIT_S = 30
 
 
 async def test_failing_upstream_unhealthy_alerted_once_failed_over_and_recovered(
@@ -52,14 +53,13 @@ async def test_failing_upstream_unhealthy_alerted_once_failed_over_and_recovered
             assert response.status_code == 200
             return response.text
 
-        await eventually(lambda: is_(primary["id"], "healthy"), within_s=2)
-        await eventually(lambda: is_(backup["id"], "healthy"), within_s=2)
+        await eventually(lambda: is_(primary["id"], "healthy"), within_s=WAIT_S)
+        await eventually(lambda: is_(backup["id"], "healthy"), within_s=WAIT_S)
         assert (await generate())["provider_id"] == primary["id"]
 
         error = {"message": f"internal error near {LEAKED_KEY}", "type": "server_error"}
         upstream.set_fault(Fault(status=500, flavors=("openai",), body={"error": error}))
-        took = await eventually(lambda: is_(primary["id"], "unhealthy"), within_s=5)
-        assert took <= FAST_INTERVAL_S * (1 + FAILURES) + SLACK_S
+        await eventually(lambda: is_(primary["id"], "unhealthy"), within_s=WAIT_S)
 
         served = await generate()
         assert served["provider_id"] == backup["id"]
@@ -87,19 +87,21 @@ async def test_failing_upstream_unhealthy_alerted_once_failed_over_and_recovered
         assert sum("to=unhealthy" in line for line in logged) == 1
 
         upstream.set_fault(None)
-        took = await eventually(lambda: is_(primary["id"], "healthy"), within_s=5)
-        assert took <= FAST_INTERVAL_S * (1 + RECOVERIES) + SLACK_S
+        await eventually(lambda: is_(primary["id"], "healthy"), within_s=WAIT_S)
         assert (await generate())["provider_id"] == primary["id"]
         text = await metrics()
         assert 'turnout_provider_health{provider_type="openai",status="healthy"} 1.0' in text
         assert 'turnout_provider_health{provider_type="openai",status="unhealthy"} 0.0' in text
         await eventually(
-            lambda: _true(any(b["to"] == "healthy" for b in receiver.bodies)), within_s=2
+            lambda: _true(any(b["to"] == "healthy" for b in receiver.bodies)), within_s=WAIT_S
         )
         assert [(b["from"], b["to"]) for b in receiver.bodies] == [
             ("healthy", "degraded"), ("degraded", "unhealthy"), ("unhealthy", "healthy"),
         ]
         assert all(b["tenant_id"] == tenant.id for b in receiver.bodies)
+        # Unhealthy on the threshold's failing round, healthy again on the recovery's last one.
+        assert went_unhealthy[0]["health"]["consecutive_failures"] == FAILURES
+        assert receiver.bodies[-1]["health"]["consecutive_successes"] == RECOVERIES
 
 
 async def _true(value: bool) -> bool:

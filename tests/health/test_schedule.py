@@ -66,7 +66,7 @@ async def test_property_14_health_check_scheduling(providers, interval_s, durati
     store = FakeStore(refs=refs, on_enabled=round_started)
     monitor = build_monitor(time, store, check, interval_s=interval_s, sleep=sleep)
     await monitor.start()
-    await asyncio.wait_for(done.wait(), 5)
+    await asyncio.wait_for(done.wait(), 30)
     await monitor.close()
 
     first = starts[0]
@@ -121,7 +121,7 @@ async def test_a_failing_round_does_not_end_the_schedule():
             raise RuntimeError("database down")
 
     task = asyncio.create_task(run_every(10.0, job, clock=time.clock, sleep=time.sleep))
-    await asyncio.wait_for(done.wait(), 5)
+    await asyncio.wait_for(done.wait(), 30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -173,10 +173,10 @@ async def test_stopping_mid_round_lets_the_database_write_finish():
 
     monitor = build_monitor(time, store, check, interval_s=60.0)
     await monitor.start()
-    await asyncio.wait_for(saving.wait(), 5)
+    await asyncio.wait_for(saving.wait(), 30)
     closing = asyncio.create_task(monitor.close())
     await asyncio.sleep(0.01)
     assert not closing.done()  # waiting for the write, not cutting it short
     release.set()
-    await asyncio.wait_for(closing, 5)
+    await asyncio.wait_for(closing, 30)
     assert store.rows["p1"].status == "healthy"

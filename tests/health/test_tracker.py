@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from turnout.errors import UpstreamAuthError, UpstreamServerError
-from turnout.gateway.candidates import Candidate
-from turnout.gateway.context import Attempt
+from turnout.errors import TurnoutError, UpstreamAuthError, UpstreamServerError
+from turnout.gateway.context import Attempt, AttemptStatus, Caller
+from turnout.gateway.events import Operation, RequestFinished
+from turnout.gateway.events import Outcome as EventOutcome
 from turnout.health import HealthPolicy, HealthState, HealthTracker, Outcome, ProviderRef
 from turnout.health.observer import HealthObserver
+from turnout.providers import Usage
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 A = ProviderRef("a", "t1", "alpha", "openai")
@@ -49,28 +51,58 @@ def test_counts_and_healthy_providers_cover_enabled_providers_only():
     assert tracker.provider_type("b") == "qwen" and tracker.provider_type("zzz") is None
 
 
-class Live:
-    def __init__(self, ref: ProviderRef) -> None:
-        self.id, self.tenant_id, self.name = ref.id, ref.tenant_id, ref.name
-        self.provider_type, self.enabled = ref.provider_type, ref.enabled
+def traffic(*attempts: Attempt) -> RequestFinished:
+    return RequestFinished(
+        caller=Caller("t1"), request_id="r", operation=Operation.GENERATE,
+        outcome=EventOutcome.OK, provider=A, model="gpt", usage=Usage(), cost=0.0,
+        latency_ms=1.0, attempts=attempts, cacheable=False,
+    )
+
+
+def failed(error: TurnoutError) -> Attempt:
+    return Attempt(A, "gpt", AttemptStatus.ERROR, error=error)
 
 
 def test_live_traffic_counts_transient_failures_and_successes_only():
     tracker = HealthTracker(HealthPolicy(failure_threshold=2))
     reported = []
     observer = HealthObserver(tracker, reported.append, now=lambda: T0)
-    candidate = Candidate(Live(A), None, chosen=True)  # type: ignore[arg-type]
-    attempt = Attempt("a", "alpha", "openai", "gpt", "error")
-    for _ in range(5):
-        observer.attempt(candidate, attempt, UpstreamAuthError("bad key"))
+    observer.request_finished(traffic(*(failed(UpstreamAuthError("bad key")) for _ in range(5))))
     assert tracker.state("a").status == "unknown"  # a refused key is not ill health
-    observer.attempt(candidate, attempt, UpstreamServerError("sk-abcdefghijklmnopqrst broke"))
-    observer.attempt(candidate, attempt, UpstreamServerError("502"))
+    observer.request_finished(traffic(failed(UpstreamServerError("sk-abcdefghijklmnopqrst broke"))))
+    observer.request_finished(
+        traffic(failed(UpstreamServerError("502")), Attempt(A, "gpt", AttemptStatus.CANCELLED))
+    )
     assert [(t.from_status, t.to_status) for t in reported] == [
         ("unknown", "degraded"), ("degraded", "unhealthy"),
     ]
     assert tracker.is_unhealthy("a")
     assert "sk-abcdefghij" not in (reported[0].after.last_error or "")
-    observer.attempt(candidate, Attempt("a", "alpha", "openai", "gpt", "ok"), None)
-    observer.attempt(candidate, Attempt("a", "alpha", "openai", "gpt", "ok"), None)
+    ok = Attempt(A, "gpt", AttemptStatus.OK)
+    observer.request_finished(traffic(ok, ok))
     assert reported[-1].to_status == "healthy" and not tracker.is_unhealthy("a")
+
+
+def test_successes_of_a_settled_provider_are_recorded_once_a_second():
+    tracker = HealthTracker(HealthPolicy())
+    clock = [100.0]
+    times = iter(T0 + timedelta(seconds=n) for n in range(100))
+    observer = HealthObserver(tracker, lambda _: None, now=lambda: next(times),
+                              clock=lambda: clock[0])
+    ok = Attempt(A, "gpt", AttemptStatus.OK)
+    observer.request_finished(traffic(ok))  # unknown → healthy
+    observer.request_finished(traffic(ok))
+    recorded = tracker.state("a").updated_at
+    for _ in range(5):
+        observer.request_finished(traffic(ok))
+    assert tracker.state("a").updated_at == recorded  # within the second: nothing new to say
+    observer.request_finished(traffic(failed(UpstreamServerError("502"))))
+    assert tracker.state("a").status == "degraded"  # a failure is never held back
+    observer.request_finished(traffic(ok))
+    assert tracker.state("a").consecutive_successes == 1  # nor the success after it
+    observer.request_finished(traffic(ok))
+    assert tracker.state("a").status == "healthy"
+    clock[0] += 1.5
+    before = tracker.state("a").updated_at
+    observer.request_finished(traffic(ok))
+    assert tracker.state("a").updated_at != before

@@ -19,7 +19,7 @@ metrics = GatewayMetrics()
 assert multiprocess()
 if sys.argv[1] == "serve":
     metrics.requests("openai", "gpt-4.1-mini", "ok").inc()
-    metrics.jobs_running("batch").inc()
+    metrics.usage_rows_pending.inc()
     if sys.argv[2] == "stop":
         metrics.close()
 else:
@@ -47,4 +47,4 @@ def test_workers_counts_are_summed_and_stopped_workers_gauges_dropped(tmp_path):
     }
     ok = (("model", "gpt-4.1-mini"), ("provider_type", "openai"), ("status", "ok"))
     assert found[("turnout_requests_total", ok)] == 2
-    assert found[("turnout_jobs_running", (("kind", "batch"),))] == 1
+    assert found[("turnout_usage_rows_pending", ())] == 1

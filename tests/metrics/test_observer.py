@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from hypothesis import given, settings
@@ -10,44 +9,46 @@ from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from turnout.errors import UpstreamServerError, UpstreamTimeout
-from turnout.gateway.candidates import Candidate
 from turnout.gateway.circuit import CircuitBreaker
-from turnout.gateway.context import Attempt, Caller, GatewayRequest
-from turnout.health import HealthPolicy, HealthTracker, Outcome, ProviderRef
+from turnout.gateway.context import Attempt, AttemptStatus, Caller
+from turnout.gateway.events import ObserverGroup, Operation, Outcome, RequestFinished
+from turnout.health import HealthPolicy, HealthTracker, ProviderRef
+from turnout.health import Outcome as HealthOutcome
+from turnout.jobs.stats import JobStats
 from turnout.metrics import GatewayMetrics, ModelLabels
 from turnout.metrics.labels import MAX_CONFIGURED, OTHER, catalog_models
-from turnout.metrics.observer import MetricsObserver, ObserverGroup
-from turnout.providers import ChatRequest, Usage
+from turnout.metrics.observer import MetricsObserver
+from turnout.providers import Usage
 from turnout.store.types import utcnow
 
 
-class Connection:
-    chat_model = "house-model-v2"
-    embedding_model = None
+def ref(provider_id: str, kind: str) -> ProviderRef:
+    return ProviderRef(provider_id, "t1", provider_id, kind)
 
 
-class Adapter:
-    connection = Connection()
+def attempt(
+    provider_id: str, ms: float, status: AttemptStatus = AttemptStatus.ERROR, kind: str = "openai"
+) -> Attempt:
+    error = UpstreamServerError() if status is AttemptStatus.ERROR else None
+    return Attempt(ref(provider_id, kind), "caller-chosen-42", status, latency_ms=ms, error=error)
 
 
-class Live:
-    adapter = Adapter()
-
-    def __init__(self, provider_id: str, provider_type: str) -> None:
-        self.id, self.provider_type = provider_id, provider_type
-
-
-def candidate(provider_id: str, provider_type: str) -> Candidate:
-    return Candidate(Live(provider_id, provider_type), None, chosen=False)  # type: ignore[arg-type]
-
-
-def attempt(provider_id: str, ms: float, status: str = "error", kind: str = "openai") -> Attempt:
-    return Attempt(provider_id, provider_id, kind, "caller-chosen-42", status, latency_ms=ms)
-
-
-def request(**kwargs) -> GatewayRequest:
-    chat = ChatRequest(messages=({"role": "user", "content": "hi"},), **kwargs)
-    return GatewayRequest(caller=Caller("t1"), request_id="r1", chat=chat)
+def finished(attempts: list[Attempt], *, cost: float = 0.0, **fields) -> RequestFinished:
+    values = {
+        "caller": Caller("t1"),
+        "request_id": "r1",
+        "operation": Operation.GENERATE,
+        "outcome": Outcome.OK,
+        "provider": attempts[-1].provider if attempts else None,
+        "model": "qwen-plus-2025-07-28",
+        "usage": Usage(1000, 500, 1500),
+        "cost": cost,
+        "latency_ms": 650.0,
+        "attempts": tuple(attempts),
+        "cacheable": True,
+        "configured_models": ("house-model-v2",),
+    }
+    return RequestFinished(**(values | fields))
 
 
 def values(metrics: GatewayMetrics) -> dict[tuple[str, frozenset], float]:
@@ -58,23 +59,21 @@ def values(metrics: GatewayMetrics) -> dict[tuple[str, frozenset], float]:
     }
 
 
-async def one_request(observer: MetricsObserver, *, cost: float | None = None) -> None:
-    """Two failed tries on an openai provider, then a qwen one that answers."""
-    tries = [attempt("a", 100), attempt("a", 200), attempt("b", 300, "ok", "qwen")]
-    observer.attempt(candidate("a", "openai"), tries[0], UpstreamServerError())
-    observer.attempt(candidate("a", "openai"), tries[1], UpstreamTimeout())
-    observer.attempt(candidate("b", "qwen"), tries[2], None)
-    extra = {"attempts": tries} | ({} if cost is None else {"cost": cost})
-    observer.finished(
-        request(temperature=0), status="ok", cached=False, latency_ms=650.0,
-        provider_type="qwen", model="qwen-plus-2025-07-28", usage=Usage(1000, 500, 1500), **extra,
-    )
+def one_request(observer: MetricsObserver, *, cost: float = 0.12) -> None:
+    """Two failed tries on an openai provider, a lost hedge, then a qwen one that answers."""
+    tries = [
+        attempt("a", 100),
+        attempt("a", 200),
+        attempt("c", 50, AttemptStatus.CANCELLED, "deepseek"),
+        attempt("b", 300, AttemptStatus.OK, "qwen"),
+    ]
+    observer.request_finished(finished(tries, cost=cost))
 
 
-async def test_one_request_gives_retries_failovers_overhead_tokens_and_cost():
+def test_one_request_gives_retries_failovers_hedges_overhead_tokens_and_cost():
     metrics = GatewayMetrics()
     observer = MetricsObserver(metrics)
-    await asyncio.create_task(one_request(observer))
+    one_request(observer)
     got = values(metrics)
 
     def at(name: str, **labels: str) -> float:
@@ -83,30 +82,40 @@ async def test_one_request_gives_retries_failovers_overhead_tokens_and_cost():
     assert at("turnout_retries_total", provider_type="openai") == 1
     assert at("turnout_failovers_total", provider_type="openai") == 1
     assert at("turnout_retries_total", provider_type="qwen") == 0
+    assert at("turnout_hedges_cancelled_total", provider_type="deepseek") == 1
     assert at("turnout_upstream_duration_seconds_count", provider_type="openai",
               outcome="error") == 2
-    # 650 ms in all, 600 ms of it upstream.
+    # 650 ms in all, 600 ms of it in calls that counted (the cancelled hedge ran alongside).
     assert abs(at("turnout_gateway_overhead_seconds_sum", provider_type="qwen") - 0.05) < 1e-9
-    # The dated snapshot counts under its catalog name; the catalog price gives the cost.
+    # The dated snapshot counts under its catalog name; the event's cost is used as is.
     ok = {"provider_type": "qwen", "model": "qwen-plus", "status": "ok"}
     assert at("turnout_requests_total", **ok) == 1
     assert at("turnout_tokens_total", provider_type="qwen", model="qwen-plus",
               kind="completion") == 500
-    assert at("turnout_cost_total", provider_type="qwen", model="qwen-plus") > 0
+    assert at("turnout_cost_total", provider_type="qwen", model="qwen-plus") == 0.12
     assert at("turnout_cache_lookups_total", provider_type="qwen", result="miss") == 1
 
     # Configured models get labels of their own; a model the caller named does not.
     assert metrics.models.label("house-model-v2") == "house-model-v2"
     assert metrics.models.label("caller-chosen-42") == "other"
 
-    # The next request in the same task starts a fresh trace; a reported cost is used as is.
-    await one_request(observer, cost=0.25)
-    await one_request(observer, cost=0.25)
+    one_request(observer, cost=0.25)
+    one_request(observer, cost=0.25)
     again = values(metrics)
     assert again[("turnout_retries_total", frozenset({"provider_type": "openai"}.items()))] == 3
     assert again[("turnout_cost_total", frozenset({
-        "provider_type": "qwen", "model": "qwen-plus"}.items()))] == (
-        at("turnout_cost_total", provider_type="qwen", model="qwen-plus") + 0.5)
+        "provider_type": "qwen", "model": "qwen-plus"}.items()))] == 0.62
+
+
+def test_a_cache_hit_is_counted_as_a_hit_without_calls():
+    metrics = GatewayMetrics()
+    hit = attempt("b", 0, AttemptStatus.CACHE_HIT, "qwen")
+    MetricsObserver(metrics).request_finished(finished([hit], usage=Usage()))
+    got = values(metrics)
+    assert got[("turnout_cache_lookups_total",
+                frozenset({"provider_type": "qwen", "result": "hit"}.items()))] == 1
+    assert ("turnout_upstream_duration_seconds_count",
+            frozenset({"provider_type": "qwen", "outcome": "ok"}.items())) not in got
 
 
 async def test_gauges_follow_provider_health_and_circuits():
@@ -114,15 +123,15 @@ async def test_gauges_follow_provider_health_and_circuits():
     tracker = HealthTracker(HealthPolicy(failure_threshold=1, recovery_threshold=1))
     circuit = CircuitBreaker(failure_threshold=1)
     metrics.watch(health=tracker, circuit=circuit, provider_type_of=tracker.provider_type)
-    ref = ProviderRef("a", "t1", "alpha", "openai")
-    tracker.record(ref, Outcome(False, utcnow(), "traffic", error="TIMEOUT"))
+    provider = ProviderRef("a", "t1", "alpha", "openai")
+    tracker.record(provider, HealthOutcome(False, utcnow(), "traffic", error="TIMEOUT"))
     circuit.record_failure("a", UpstreamTimeout())
     got = values(metrics)
     assert got[("turnout_provider_health",
                 frozenset({"provider_type": "openai", "status": "unhealthy"}.items()))] == 1
     assert got[("turnout_circuit_state",
                 frozenset({"provider_type": "openai", "state": "open"}.items()))] == 1
-    tracker.record(ref, Outcome(True, utcnow(), "traffic"))
+    tracker.record(provider, HealthOutcome(True, utcnow(), "traffic"))
     circuit.reset("a")
     got = values(metrics)
     assert got[("turnout_provider_health",
@@ -131,37 +140,36 @@ async def test_gauges_follow_provider_health_and_circuits():
                 frozenset({"provider_type": "openai", "state": "open"}.items()))] == 0
 
 
-def test_job_gauges_track_running_jobs_and_pending_items():
+def test_job_gauges_show_the_counted_figures_and_drop_what_is_gone():
     metrics = GatewayMetrics()
-    metrics.job_started("batch", 3)
-    metrics.job_item_done("batch", ok=True)
-    metrics.job_item_done("batch", ok=False)
+    metrics.show_jobs(JobStats(
+        jobs={("batch", "running"): 2},
+        open_items={("batch", "pending"): 40, ("batch", "completed"): 10},
+        queue_messages={"queued": 3},
+    ))
     got = values(metrics)
-    assert got[("turnout_jobs_running", frozenset({"kind": "batch"}.items()))] == 1
-    assert got[("turnout_job_items_pending", frozenset({"kind": "batch"}.items()))] == 1
-    metrics.job_finished("batch", items_left=1)
+    assert got[("turnout_jobs", frozenset({"kind": "batch", "status": "running"}.items()))] == 2
+    assert got[("turnout_job_items_open",
+                frozenset({"kind": "batch", "status": "pending"}.items()))] == 40
+    assert got[("turnout_job_queue_messages", frozenset({"status": "queued"}.items()))] == 3
+    metrics.show_jobs(JobStats(jobs={("batch", "completed"): 2}))
     got = values(metrics)
-    assert got[("turnout_jobs_running", frozenset({"kind": "batch"}.items()))] == 0
-    assert got[("turnout_job_items_pending", frozenset({"kind": "batch"}.items()))] == 0
-    assert got[("turnout_job_items_total",
-                frozenset({"kind": "batch", "status": "failed"}.items()))] == 1
+    assert got[("turnout_jobs", frozenset({"kind": "batch", "status": "running"}.items()))] == 0
+    assert got[("turnout_job_items_open",
+                frozenset({"kind": "batch", "status": "pending"}.items()))] == 0
+    assert got[("turnout_job_queue_messages", frozenset({"status": "queued"}.items()))] == 0
 
 
 def test_a_failing_observer_never_fails_the_request(caplog):
     class Broken:
-        def attempt(self, *args):
-            raise RuntimeError("bug")
-
-        def finished(self, request, **details):
+        def request_finished(self, event):
             raise RuntimeError("bug")
 
     metrics = GatewayMetrics()
-    group = ObserverGroup(Broken(), MetricsObserver(metrics))  # type: ignore[arg-type]
-    with caplog.at_level(logging.ERROR, logger="turnout.metrics"):
-        group.attempt(candidate("a", "openai"), attempt("a", 5, "ok"), None)
-        group.finished(request(), status="ok", cached=False, latency_ms=9.0,
-                       provider_type="openai", model=None, usage=Usage())
-    assert len(caplog.records) == 2
+    group = ObserverGroup(Broken(), MetricsObserver(metrics))
+    with caplog.at_level(logging.ERROR, logger="turnout.gateway"):
+        group.request_finished(finished([attempt("a", 5, AttemptStatus.OK)], model=None))
+    assert len(caplog.records) == 1
     assert values(metrics)[("turnout_requests_total", frozenset(
         {"provider_type": "openai", "model": "none", "status": "ok"}.items()))] == 1
 

@@ -7,7 +7,7 @@ import pytest
 from turnout.errors import NotFound, ValidationFailed
 from turnout.i18n import SUPPORTED_LOCALES, load_catalogs
 from turnout.providers import ADAPTERS, CATALOG, catalog_as_json, get_provider_type
-from turnout.providers.specs import DEPLOYMENT_MODES, ProviderType
+from turnout.providers.specs import DEPLOYMENT_MODES, Capabilities, ProviderType
 
 ENTRIES = list(CATALOG.values())
 NINE = {
@@ -124,6 +124,16 @@ def test_catalog_json_is_localised_and_complete(locale: str) -> None:
             "json_schema",
             "json_object",
             "logprobs",
+            "tools",
+            "forced_tool_choice",
+            "multiple_choices",
+            "seed",
+            "logit_bias",
+            "user",
+            "image_input",
+            "image_urls",
+            "audio_input",
+            "file_input",
         }
 
 
@@ -140,3 +150,34 @@ def test_provider_namespace_keys_are_the_same_in_both_locales() -> None:
     en = {k for k in catalogs.keys("en-US") if k.startswith("providers.")}
     zh = {k for k in catalogs.keys("zh-CN") if k.startswith("providers.")}
     assert en == zh
+
+
+def test_every_capability_has_a_name_in_both_locales() -> None:
+    catalogs = load_catalogs()
+    for name in Capabilities.__dataclass_fields__:
+        for locale in SUPPORTED_LOCALES:
+            assert catalogs.t(f"capabilities.{name}", locale) != f"capabilities.{name}", name
+
+
+# What each type's API takes beyond plain chat, as researched (sources beside each entry).
+REQUEST_FEATURES = {
+    "openai": {"tools", "forced_tool_choice", "multiple_choices", "seed", "logit_bias", "user",
+               "image_input", "image_urls", "audio_input", "file_input"},
+    "azure_openai": {"tools", "forced_tool_choice", "multiple_choices", "seed", "logit_bias",
+                     "user", "image_input", "image_urls"},
+    "qwen": {"tools", "forced_tool_choice", "multiple_choices", "seed", "image_input",
+             "image_urls", "audio_input"},
+    "zhipu": {"tools", "image_input", "image_urls"},
+    "baidu": {"tools", "forced_tool_choice", "seed", "user", "image_input", "image_urls"},
+    "hunyuan": {"tools", "forced_tool_choice", "seed", "image_input", "image_urls"},
+    "deepseek": {"tools", "forced_tool_choice"},
+    "openai_compatible": {"tools", "forced_tool_choice", "multiple_choices", "seed",
+                          "logit_bias", "user", "image_input", "image_urls", "audio_input"},
+    "ollama": {"tools", "seed", "image_input"},
+}
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.type)
+def test_request_features_follow_the_providers_documentation(entry: ProviderType) -> None:
+    features = {name for name in REQUEST_FEATURES["openai"] if getattr(entry.capabilities, name)}
+    assert features == REQUEST_FEATURES[entry.type]

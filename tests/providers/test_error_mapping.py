@@ -285,6 +285,7 @@ def _exported_exception_classes() -> list[type[BaseException]]:
     return sorted(found, key=lambda cls: cls.__qualname__)
 
 
+# What the transport and the JSON decoder raise: the only foreign exceptions to translate.
 FOREIGN = [
     *_exported_exception_classes(),
     asyncio.TimeoutError,
@@ -293,15 +294,11 @@ FOREIGN = [
     ConnectionResetError,
     OSError,
     orjson.JSONDecodeError,
-    json.JSONDecodeError,
-    ValueError,
-    UnicodeDecodeError,
     EOFError,
     asyncio.IncompleteReadError,
-    KeyError,
-    IndexError,
-    TypeError,
 ]
+# What a bug in our own code raises: never translated, so it surfaces as a bug.
+OWN_BUGS = [TypeError, KeyError, IndexError, AttributeError, ValueError, LookupError, NameError]
 
 
 @pytest.mark.parametrize("exc_type", FOREIGN, ids=lambda cls: cls.__qualname__)
@@ -309,6 +306,15 @@ def test_every_upstream_exception_type_is_mapped(exc_type: type[BaseException]) 
     mapped = class_for_exception(exc_type)
     assert mapped is not None, f"{exc_type.__qualname__} would escape the provider boundary"
     assert issubclass(mapped, e.ProviderError)
+
+
+@pytest.mark.parametrize("exc_type", OWN_BUGS, ids=lambda cls: cls.__qualname__)
+def test_a_bug_of_our_own_is_never_taken_for_an_upstream_failure(
+    exc_type: type[BaseException],
+) -> None:
+    assert class_for_exception(exc_type) is None
+    with pytest.raises(exc_type), upstream_errors("p"):
+        raise exc_type("our bug")
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ async def test_an_entry_near_expiry_is_served_at_once_and_refreshed_in_the_backg
     await auth.authenticate(KEY)
     auth.gate.clear()  # the refresh will not finish until we say so
     auth.now += TTL * 0.9
-    served = await asyncio.wait_for(auth.authenticate(KEY), timeout=1)
+    served = await asyncio.wait_for(auth.authenticate(KEY), timeout=30)
     await auth.authenticate(KEY)  # a second caller does not start a second refresh
     assert served.id == "key-1"
     assert auth.reads == 2

@@ -26,6 +26,8 @@ SKIP_REASON = (
 )
 # Nothing listens here, so connecting fails at once: a Redis that is down.
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
+# An upper bound for calls that must not hang, far above what any machine takes: never a measure.
+WAIT_S = 30
 # Every key this session writes starts with this, so cleanup touches nothing else.
 SESSION_PREFIX = f"turnout-test-{secrets.token_hex(4)}"
 
@@ -53,6 +55,37 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.us += round(seconds * 1_000_000)
+
+
+class SilentRedis:
+    """A server on 127.0.0.1 that accepts connections and never answers: a Redis that hangs.
+
+    Without a socket timeout a client would wait on it forever; it counts the connections made.
+    """
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.url = ""
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"redis://127.0.0.1:{port}/0"
+
+    async def stop(self) -> None:
+        for writer in self._writers:
+            writer.close()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._writers.append(writer)
+        while await reader.read(65536):  # take the commands, answer none
+            pass
 
 
 class StateHarness:
@@ -124,6 +157,15 @@ def new_namespace() -> Callable[[], str]:
 def dead_redis_url() -> str:
     """A Redis URL where nothing listens."""
     return DEAD_REDIS_URL
+
+
+@pytest.fixture
+async def silent_redis() -> AsyncIterator[SilentRedis]:
+    """A Redis that accepts connections and never answers."""
+    server = SilentRedis()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 import pytest
+from tests.state.conftest import WAIT_S, SilentRedis
 
 from turnout.state._faults import FaultGate
 from turnout.state.cache import MemoryResponseCache, RedisResponseCache
@@ -41,7 +41,7 @@ async def test_a_url_means_redis_state_on_one_pool(redis_test_url, new_namespace
         await backends.cache.set("k", b"v", 60)
         assert await backends.cache.get("k") == b"v"
         await backends.events.publish("config", {"k": "v"})
-        assert (await asyncio.wait_for(anext(subscription), 1.0)).payload == {"k": "v"}
+        assert (await asyncio.wait_for(anext(subscription), WAIT_S)).payload == {"k": "v"}
     finally:
         await backends.cache.delete("k")
         await backends.close()
@@ -50,8 +50,7 @@ async def test_a_url_means_redis_state_on_one_pool(redis_test_url, new_namespace
 
 
 async def test_a_down_redis_is_not_ready_but_serves(dead_redis_url) -> None:
-    started = time.perf_counter()
-    backends = await create_state(dead_redis_url)
+    backends = await asyncio.wait_for(create_state(dead_redis_url), WAIT_S)
     try:
         assert not await backends.ping()
         assert await backends.cache.get("k") is None
@@ -59,7 +58,20 @@ async def test_a_down_redis_is_not_ready_but_serves(dead_redis_url) -> None:
         assert not await backends.locks.try_acquire("health", 30)
     finally:
         await backends.close()
-    assert time.perf_counter() - started < 2.0
+
+
+async def test_a_hanging_redis_is_not_ready_and_does_not_hold_startup(
+    silent_redis: SilentRedis,
+) -> None:
+    """A Redis that never answers holds startup only until the event reader's connection times
+    out, and the readiness check only until its own does."""
+    backends = await asyncio.wait_for(create_state(silent_redis.url), WAIT_S)
+    try:
+        assert not backends.events.ready
+        assert not await asyncio.wait_for(backends.ping(), WAIT_S)
+    finally:
+        await asyncio.wait_for(backends.close(), WAIT_S)
+    assert silent_redis.connections >= 1  # it was tried, not skipped
 
 
 def test_fault_warnings_are_rate_limited(caplog: pytest.LogCaptureFixture, clock_factory) -> None:

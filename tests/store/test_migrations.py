@@ -28,6 +28,13 @@ EXPECTED_TABLES = {
     "audit_log",
     "jobs",
     "job_items",
+    "files",
+    "label_studio_connections",
+    "annotation_projects",
+    "predictions",
+    "human_annotations",
+    "region_outcomes",
+    "calibrations",
 }
 
 
@@ -102,3 +109,61 @@ async def test_provider_config_index_on_tenant_and_enabled(scratch_url):
     finally:
         await engine.dispose()
     assert ["tenant_id", "enabled"] in [index["column_names"] for index in indexes]
+
+
+async def _job_tables(engine) -> dict[str, dict[str, object]]:
+    def describe(connection) -> dict[str, dict[str, object]]:
+        inspector = inspect(connection)
+        return {
+            table: {
+                "columns": [
+                    (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
+                ],
+                "indexes": sorted(
+                    (i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)
+                ),
+                "foreign_keys": sorted(
+                    (tuple(f["constrained_columns"]), f["referred_table"])
+                    for f in inspector.get_foreign_keys(table)
+                ),
+                "unique": sorted(
+                    tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)
+                ),
+            }
+            for table in ("jobs", "job_items")
+        }
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(describe)
+
+
+async def test_job_tables_are_dropped_and_come_back_on_downgrade(scratch_url):
+    engine = create_engine(scratch_url)
+    try:
+        await migrate.upgrade(engine, "0004")
+        as_first_built = await _job_tables(engine)
+        await migrate.upgrade(engine, "0005")
+        assert not {"jobs", "job_items"} & await _tables(engine)
+        await migrate.downgrade(engine, "0004")
+        assert await _job_tables(engine) == as_first_built
+    finally:
+        await engine.dispose()
+
+
+async def _last_test_columns(engine) -> list[str]:
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(lambda c: inspect(c).get_columns("provider_configs"))
+    return [c["name"] for c in columns if c["name"].startswith("last_test_")]
+
+
+async def test_provider_last_test_columns_come_and_go_with_0010(scratch_url):
+    engine = create_engine(scratch_url)
+    try:
+        await migrate.upgrade(engine, "0010")
+        assert len(await _last_test_columns(engine)) == 7
+        await migrate.downgrade(engine, "0009")
+        assert await _last_test_columns(engine) == []
+        await migrate.upgrade(engine)
+        assert len(await _last_test_columns(engine)) == 7
+    finally:
+        await engine.dispose()

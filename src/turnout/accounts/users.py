@@ -1,13 +1,13 @@
-"""Users: creation, lookup for login, role changes and deactivation, all tenant-scoped."""
+"""Users: creation, role changes, password changes and deactivation, all tenant-scoped."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from turnout.errors import Conflict, InvalidCredentials, ValidationFailed
+from turnout.errors import Conflict, ValidationFailed
 from turnout.security.audit import AuditTrail
-from turnout.security.passwords import hash_password, verify_password
+from turnout.security.passwords import hash_password_in_thread
 from turnout.security.roles import Principal, Role
 from turnout.store.models import User
 from turnout.store.scoped import get_scoped, snapshot
@@ -30,31 +30,20 @@ async def create_user(
     role: Role,
     principal: Principal | None,
 ) -> User:
-    """Add a user to the tenant; usernames are unique across Turnout."""
+    """Add a user to the tenant; a username is unique within its tenant, unseen by others."""
     check_password_strength(password)
-    taken = await session.execute(select(User.id).where(User.username == username))
+    taken = await session.execute(
+        select(User.id).where(User.tenant_id == tenant_id, User.username == username)
+    )
     if taken.first() is not None:
         raise ValidationFailed([{"field": "username", "code": "validation.duplicate"}])
-    user = User(
-        tenant_id=tenant_id, username=username, password_hash=hash_password(password), role=role
-    )
+    password_hash = await hash_password_in_thread(password)
+    user = User(tenant_id=tenant_id, username=username, password_hash=password_hash, role=role)
     session.add(user)
     await session.flush()
     AuditTrail(session, principal, tenant_id).record(
         "create", "user", user.id, after=snapshot(user, USER_FIELDS)
     )
-    return user
-
-
-async def authenticate(session: AsyncSession, *, username: str, password: str) -> User:
-    """The active user with these credentials, else InvalidCredentials (same for every cause)."""
-    user = (
-        await session.execute(select(User).where(User.username == username))
-    ).scalar_one_or_none()
-    if not verify_password(password, user.password_hash if user else None):
-        raise InvalidCredentials()
-    if user is None or not user.is_active:
-        raise InvalidCredentials()
     return user
 
 
@@ -77,20 +66,26 @@ async def update_user(
     is_active: bool | None = None,
     password: str | None = None,
 ) -> User:
-    """Change a user's role, active flag or password; an admin cannot demote or lock themselves."""
+    """Change a user's role, active flag or password; an admin cannot demote or lock themselves.
+
+    A new password, a deactivation or a demotion also ends the user's sessions."""
     user = await get_user(session, tenant_id=tenant_id, user_id=user_id)
     if user.id == principal.user_id and (
         (role is not None and role != Role.ADMIN) or is_active is False
     ):
-        raise Conflict(reason="cannot demote or deactivate yourself")
+        raise Conflict(reason="own_account_demotion")
+    if password is not None:
+        check_password_strength(password)
     before = snapshot(user, USER_FIELDS)
+    ends_sessions = _ends_sessions(user, role=role, is_active=is_active, password=password)
     if role is not None:
         user.role = role
     if is_active is not None:
         user.is_active = is_active
     if password is not None:
-        check_password_strength(password)
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password_in_thread(password)
+    if ends_sessions:
+        user.session_epoch += 1
     after = snapshot(user, USER_FIELDS) | ({"password": "changed"} if password else {})
     await session.flush()
     AuditTrail(session, principal, tenant_id).record(
@@ -99,12 +94,21 @@ async def update_user(
     return user
 
 
+def _ends_sessions(
+    user: User, *, role: Role | None, is_active: bool | None, password: str | None
+) -> bool:
+    """Whether the change takes something away, so sessions issued before must not outlive it."""
+    demoted = role is not None and not role.allows(Role(user.role))
+    deactivated = is_active is False and user.is_active
+    return password is not None or demoted or deactivated
+
+
 async def delete_user(
     session: AsyncSession, *, tenant_id: str, user_id: str, principal: Principal
 ) -> None:
     user = await get_user(session, tenant_id=tenant_id, user_id=user_id)
     if user.id == principal.user_id:
-        raise Conflict(reason="cannot delete yourself")
+        raise Conflict(reason="own_account_deletion")
     AuditTrail(session, principal, tenant_id).record(
         "delete", "user", user.id, before=snapshot(user, USER_FIELDS)
     )

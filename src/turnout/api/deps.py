@@ -64,21 +64,31 @@ def bearer_credential(request: Request) -> str:
     raise NotAuthenticated()
 
 
-async def get_principal(request: Request, services: ServicesDep) -> Principal:
+async def authenticate(request: Request) -> Principal:
+    """The caller behind the request's credential (401 without a valid one)."""
+    services: Services = request.app.state.services
     principal = await services.authenticator.authenticate(bearer_credential(request))
-    request.state.principal = principal
+    request.scope.setdefault("state", {})["principal"] = principal
+    return principal
+
+
+async def authorise(request: Request, role: Role) -> Principal:
+    """The caller, admitted only when their role is at least `role` (else 403).
+
+    Every route goes through here: dependency-based ones through `require`, plain ones
+    (see `plain.py`) directly.
+    """
+    principal = await authenticate(request)
+    if not principal.role.allows(role):
+        raise PermissionDenied(details={"required_role": role.value})
     return principal
 
 
 def require(role: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency admitting callers whose role is at least `role` (else 403)."""
 
-    async def dependency(
-        principal: Annotated[Principal, Depends(get_principal)],
-    ) -> Principal:
-        if not principal.role.allows(role):
-            raise PermissionDenied(details={"required_role": role.value})
-        return principal
+    async def dependency(request: Request) -> Principal:
+        return await authorise(request, role)
 
     dependency.required_role = role  # type: ignore[attr-defined]
     return dependency

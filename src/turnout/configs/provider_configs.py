@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from turnout.configs.last_test import clear_last_test, tested_settings
 from turnout.errors import ActiveProviderDelete, ValidationFailed
 from turnout.providers import ProviderConnection, get_provider_type, validate_provider_settings
 from turnout.security.audit import AuditTrail
@@ -56,16 +57,21 @@ async def _ensure_unique_name(
 
 
 async def _check_reachable(values: Mapping[str, Any], outbound: OutboundPolicy) -> None:
-    """The outbound guard on the URL this config would call (defaults and templates included)."""
+    """The operator's allowed modes, then the outbound guard on the URL this config would call
+    (defaults and templates included); connections are checked again when they are made."""
     entry = get_provider_type(values["provider_type"], field="provider_type")
     connection = ProviderConnection.from_config(entry, values, api_key=lambda: None)
+    outbound.require_mode(connection.deployment_mode)
     await outbound.check(connection.base_url, deployment_mode=connection.deployment_mode)
 
 
 def _normalised(entry_type: str, values: dict[str, Any]) -> dict[str, Any]:
     entry = get_provider_type(entry_type, field="provider_type")
-    values.setdefault("deployment_mode", entry.default_deployment_mode)
-    values.setdefault("enabled", True)
+    # null, like leaving the field out, means the default: the columns hold no NULL.
+    if values.get("deployment_mode") is None:
+        values["deployment_mode"] = entry.default_deployment_mode
+    if values.get("enabled") is None:
+        values["enabled"] = True
     for section in ("models", "options", "extra"):
         values[section] = dict(values.get(section) or {})
     values["base_url"] = values.get("base_url") or None
@@ -117,8 +123,19 @@ async def update_provider_config(
     principal: Principal,
     deps: ConfigDeps,
 ) -> ProviderConfig:
-    """Apply an update: `api_key` omitted or null keeps the stored key, "" clears it."""
+    """Apply an update: `api_key` omitted or null keeps the stored key, "" clears it.
+
+    `provider_type` cannot change (422 on the field): the stored key, URL, models and options
+    were meant for that vendor, and keeping them for another would send its key elsewhere.
+    A different type is a new config.
+
+    A new key, or a change of deployment mode, URL, extra, timeout or retries, clears the last
+    connection test: it tested settings that are gone. Name, models, enabled, limits and hedging
+    keep it.
+    """
     config = await get_provider_config(session, tenant_id=tenant_id, config_id=config_id)
+    if payload.get("provider_type", config.provider_type) != config.provider_type:
+        raise ValidationFailed([{"field": "provider_type", "code": "validation.immutable"}])
     before = snapshot(config, AUDITED)
     merged = {name: getattr(config, name) for name in EDITABLE}
     merged.update({k: v for k, v in payload.items() if k in EDITABLE})
@@ -134,10 +151,13 @@ async def update_provider_config(
         session, tenant_id=tenant_id, name=values["name"], exclude_id=config.id
     )
     await _check_reachable(values, deps.outbound)
+    tested = tested_settings(config)
     for name, value in values.items():
         setattr(config, name, value)
     if new_key is not None:
         _store_key(config, new_key, deps.secrets)
+    if new_key is not None or tested_settings(config) != tested:
+        clear_last_test(config)
     await session.flush()
     after = snapshot(config, AUDITED) | ({"api_key_changed": True} if new_key else {})
     AuditTrail(session, principal, tenant_id).record(

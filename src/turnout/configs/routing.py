@@ -20,11 +20,14 @@ MAX_FALLBACKS = 10
 class Routing:
     active_provider_id: str | None
     fallback_provider_ids: tuple[str, ...]
+    # Whether a request naming its provider may still be served by the fallbacks.
+    fallback_for_pinned: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
             "active_provider_id": self.active_provider_id,
             "fallback_provider_ids": list(self.fallback_provider_ids),
+            "fallback_for_pinned": self.fallback_for_pinned,
         }
 
 
@@ -32,7 +35,9 @@ async def get_routing(session: AsyncSession, *, tenant_id: str) -> Routing:
     row = await session.get(TenantRouting, tenant_id)
     if row is None:
         return Routing(None, ())
-    return Routing(row.active_provider_id, tuple(row.fallback_provider_ids))
+    return Routing(
+        row.active_provider_id, tuple(row.fallback_provider_ids), row.fallback_for_pinned
+    )
 
 
 async def _enabled_by_id(session: AsyncSession, tenant_id: str, ids: list[str]) -> dict[str, bool]:
@@ -82,6 +87,7 @@ async def set_routing(
         session.add(row)
     row.active_provider_id = routing.active_provider_id
     row.fallback_provider_ids = list(routing.fallback_provider_ids)
+    row.fallback_for_pinned = routing.fallback_for_pinned
     await session.flush()
     AuditTrail(session, principal, tenant_id).record(
         action,
@@ -101,13 +107,13 @@ async def activate_provider(
         session, ProviderConfig, provider_id, tenant_id=tenant_id, resource="provider"
     )
     if not config.enabled:
-        raise Conflict(reason="provider is disabled", details={"provider_id": provider_id})
+        raise Conflict(reason="provider_disabled", details={"provider_id": provider_id})
     current = await get_routing(session, tenant_id=tenant_id)
     fallbacks = tuple(pid for pid in current.fallback_provider_ids if pid != provider_id)
     return await set_routing(
         session,
         tenant_id=tenant_id,
-        routing=Routing(provider_id, fallbacks),
+        routing=Routing(provider_id, fallbacks, current.fallback_for_pinned),
         principal=principal,
         action="activate",
     )

@@ -18,9 +18,12 @@ the provider's own:
                                                   /v1/chat/completions|embeddings|models
 
 A path with no known prefix is treated as OpenAI. Replies echo the last user message
-(`"echo: <text>"`) and count one token per word; see content.py.
+(`"echo: <text>"`) and count one token per word; see content.py. With
+`set_annotator(Annotator(...))`, pre-annotation requests are answered like a labeling model
+would answer them; see annotator.py.
 """
 
+from turnout.fakeupstream.annotator import Annotator
 from turnout.fakeupstream.errors import PRESETS
 from turnout.fakeupstream.faults import CONTENT_FILTER_FINISH, Fault
 from turnout.fakeupstream.flavors import PROVIDER_TYPES
@@ -32,6 +35,7 @@ __all__ = [
     "CONTENT_FILTER_FINISH",
     "PRESETS",
     "PROVIDER_TYPES",
+    "Annotator",
     "FakeUpstream",
     "Fault",
     "RecordedRequest",

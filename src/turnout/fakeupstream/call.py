@@ -11,6 +11,7 @@ import orjson
 from aiohttp import web
 
 from turnout.fakeupstream import errors
+from turnout.fakeupstream.annotator import Annotator
 from turnout.fakeupstream.faults import Fault
 from turnout.fakeupstream.flavors import FLAVORS, Flavor
 from turnout.fakeupstream.routing import Route
@@ -57,6 +58,7 @@ class Call:
     serial: int
     created: int
     headers: dict[str, str] = field(default_factory=dict)
+    annotator: Annotator | None = None  # answers pre-annotation requests when set
 
     @property
     def flavor(self) -> Flavor:

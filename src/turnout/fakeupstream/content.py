@@ -1,6 +1,8 @@
 """Deterministic model output: the echo reply, word-count usage, log-probabilities, embeddings.
 
-One "token" is one whitespace-separated word, so tests can predict every count.
+One "token" is one whitespace-separated word, so tests can predict every count. A reply may
+bring its own tokens and log-probabilities (`Reply.scores`, the annotator's): then a token is
+one of its pieces, and usage counts those pieces.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import math
 import re
 import struct
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -65,10 +67,20 @@ def _cut_at_stop(text: str, stop: Any) -> tuple[str, bool]:
 
 
 @dataclass(frozen=True)
+class TokenScore:
+    """A piece's own log-probability and its alternatives, most likely first."""
+
+    logprob: float
+    top: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
 class Reply:
     pieces: tuple[str, ...]
     finish_reason: str
     prompt_tokens: int
+    tool_tokens: int = 0  # words of the tool-call arguments, when the reply calls tools
+    scores: tuple[TokenScore, ...] | None = None  # one per piece, in place of `logprob`
 
     @property
     def text(self) -> str:
@@ -76,7 +88,7 @@ class Reply:
 
     @property
     def completion_tokens(self) -> int:
-        return len(self.pieces)
+        return len(self.pieces) + self.tool_tokens
 
     @property
     def total_tokens(self) -> int:
@@ -90,9 +102,11 @@ def build_reply(
     max_tokens: Any = None,
     stop: Any = None,
     filtered_finish: str | None = None,
+    echoed: str | None = None,
 ) -> Reply:
-    """The echo of the last user message, cut by `stop`, `max_tokens` or a content filter."""
-    echoed = last_user_text(messages)
+    """The echo of `echoed` (the last user message by default), cut by `stop`, `max_tokens` or
+    a content filter."""
+    echoed = last_user_text(messages) if echoed is None else echoed
     text = orjson.dumps({"echo": echoed}).decode() if json_mode else "echo: " + echoed
     text, _ = _cut_at_stop(text, stop)
     pieces = split_pieces(text)
@@ -132,6 +146,34 @@ def logprob_entry(token: str, index: int, top: int) -> dict[str, Any]:
     }
 
 
+def piece_logprob_entry(reply: Reply, index: int, top: int) -> dict[str, Any]:
+    """The `logprobs.content` item of the reply's `index`-th piece: its own score when the
+    reply brings scores, else the made-up one of `logprob_entry`."""
+    token = reply.pieces[index]
+    if reply.scores is None:
+        return logprob_entry(token, index, top)
+    score = reply.scores[index]
+    listed = score.top[:top] if top > 0 else ()
+    return {
+        "token": token,
+        "logprob": score.logprob,
+        "bytes": list(token.encode()),
+        "top_logprobs": [{"token": alternative, "logprob": value,
+                          "bytes": list(alternative.encode())} for alternative, value in listed],
+    }
+
+
+def limited(reply: Reply, max_tokens: Any, filtered_finish: str | None) -> Reply:
+    """`reply` cut by a content filter or `max_tokens`, as `build_reply` cuts the echo."""
+    keep, finish = len(reply.pieces), reply.finish_reason
+    if filtered_finish is not None:
+        keep, finish = FILTERED_WORDS, filtered_finish
+    elif isinstance(max_tokens, int) and 0 < max_tokens < keep:
+        keep, finish = max_tokens, "length"
+    scores = None if reply.scores is None else reply.scores[:keep]
+    return replace(reply, pieces=reply.pieces[:keep], finish_reason=finish, scores=scores)
+
+
 @lru_cache(maxsize=4096)
 def embedding(text: str, dimensions: int = DEFAULT_DIMENSIONS) -> tuple[float, ...]:
     """A unit vector that depends only on `text` and `dimensions`."""
@@ -169,3 +211,9 @@ def _tokens_text(item: Any) -> str:
 
 def dimensions_from(value: Any) -> int:
     return value if isinstance(value, int) and 0 < value <= 8192 else DEFAULT_DIMENSIONS
+
+
+def calls_reply(messages: Sequence[Any], arguments: Sequence[str]) -> Reply:
+    """A reply that only calls tools, one word-count token per word of their arguments."""
+    tokens = sum(word_count(text.replace('"', " ")) for text in arguments)
+    return Reply((), "tool_calls", prompt_tokens(messages), tool_tokens=max(1, tokens))

@@ -1,11 +1,15 @@
 """The HTTP control API under `/_fake/`, for processes that cannot reach the Python object.
 
-    POST   /_fake/faults    {"mode": "enqueue"|"set", "times": 1, "fault": {…Fault fields…}|null}
-    GET    /_fake/faults    the queued and the standing fault
+    POST   /_fake/faults    {"mode": "enqueue"|"set"|"add", "times": 1, "fault": {…}|null}
+                            (set replaces the standing faults, add appends one)
+    GET    /_fake/faults    the queued and the standing faults
     DELETE /_fake/faults    clear every fault
     GET    /_fake/requests  {"requests": [recorded request, …]} oldest first
     DELETE /_fake/requests  forget recorded requests
-    POST   /_fake/reset     both deletes at once
+    PUT    /_fake/annotator {"gold": {text: answer}, "wrong_rate": 0.1, "malformed_rate": 0.05,
+                             "seed": 7}: answer pre-annotation requests so (annotator.py)
+    DELETE /_fake/annotator echo them again
+    POST   /_fake/reset     both deletes at once, and the annotator off
     GET    /_fake/health    {"status": "ok"}
 """
 
@@ -17,6 +21,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from turnout.fakeupstream.annotator import Annotator
 from turnout.fakeupstream.faults import Fault, FaultBook
 from turnout.fakeupstream.recording import Recorder
 
@@ -33,15 +38,19 @@ def _problem(message: str, status: int = 400) -> web.Response:
 
 
 class ControlApi:
-    def __init__(self, faults: FaultBook, recorder: Recorder) -> None:
+    def __init__(self, faults: FaultBook, recorder: Recorder,
+                 set_annotator: Callable[[Annotator | None], None]) -> None:
         self._faults = faults
         self._recorder = recorder
+        self._set_annotator = set_annotator
         self._routes: dict[tuple[str, str], Callable[[web.Request], Awaitable[web.Response]]] = {
             ("POST", "faults"): self._add_fault,
             ("GET", "faults"): self._list_faults,
             ("DELETE", "faults"): self._clear_faults,
             ("GET", "requests"): self._list_requests,
             ("DELETE", "requests"): self._clear_requests,
+            ("PUT", "annotator"): self._put_annotator,
+            ("DELETE", "annotator"): self._clear_annotator,
             ("POST", "reset"): self._reset,
             ("GET", "health"): self._health,
         }
@@ -66,10 +75,12 @@ class ControlApi:
             fault = Fault.from_dict(raw_fault) if isinstance(raw_fault, dict) else None
             if mode == "set":
                 self._faults.set(fault)
+            elif mode == "add" and fault is not None:
+                self._faults.add_standing(fault)
             elif mode == "enqueue" and fault is not None:
                 self._faults.enqueue(fault, int(payload.get("times", 1)))
             else:
-                return _problem('mode must be "enqueue" (with a fault) or "set"')
+                return _problem('mode must be "enqueue" or "add" (with a fault), or "set"')
         except (TypeError, ValueError) as exc:
             return _problem(str(exc))
         return _json({"ok": True, **self._faults.snapshot()})
@@ -88,9 +99,28 @@ class ControlApi:
         self._recorder.clear()
         return _json({"ok": True})
 
+    async def _put_annotator(self, request: web.Request) -> web.Response:
+        try:
+            payload = orjson.loads(await request.read())
+        except orjson.JSONDecodeError:
+            return _problem("body must be JSON")
+        if not isinstance(payload, dict):
+            return _problem("body must be a JSON object")
+        try:
+            annotator = Annotator.from_dict(payload)
+        except (TypeError, ValueError) as exc:
+            return _problem(str(exc))
+        self._set_annotator(annotator)
+        return _json({"ok": True})
+
+    async def _clear_annotator(self, request: web.Request) -> web.Response:
+        self._set_annotator(None)
+        return _json({"ok": True})
+
     async def _reset(self, request: web.Request) -> web.Response:
         self._faults.clear()
         self._recorder.clear()
+        self._set_annotator(None)
         return _json({"ok": True})
 
     async def _health(self, request: web.Request) -> web.Response:

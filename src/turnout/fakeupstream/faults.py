@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,9 @@ class Fault:
     `malformed_json` halves a 200 body (or one stream event). `cut_stream_after` and
     `error_mid_stream` act on streamed replies only; with `error_mid_stream` the preset (default
     server_error) arrives as the stream's last event instead of as the status.
-    Requests refused for their credentials never reach a fault, so do not use one up.
+    `rate` applies the fault to that share of matching requests only (drawn from the book's
+    seeded generator, so a run repeats). Requests refused for their credentials never reach a
+    fault, so do not use one up.
     """
 
     error: str | None = None
@@ -42,8 +45,11 @@ class Fault:
     error_mid_stream: bool = False
     paths: tuple[str, ...] = ()
     flavors: tuple[str, ...] = ()
+    rate: float = 1.0
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.rate <= 1.0:
+            raise ValueError(f"rate {self.rate} is not between 0 and 1")
         if self.error is not None and self.error not in KNOWN_ERRORS:
             raise ValueError(f"unknown error preset {self.error!r}; known: {sorted(KNOWN_ERRORS)}")
         unknown = [name for name in self.flavors if name not in FLAVORS]
@@ -94,12 +100,14 @@ class _Queued:
 
 
 class FaultBook:
-    """Queued faults (each for its next `times` matching requests, first queued first) over one
-    standing fault that applies to every matching request until cleared."""
+    """Queued faults (each for its next `times` matching requests, first queued first) over
+    standing faults that apply to every matching request until cleared (the first that applies
+    wins)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, seed: int = 0) -> None:
         self._queue: list[_Queued] = []
-        self._standing: Fault | None = None
+        self._standing: list[Fault] = []
+        self._rng = random.Random(seed)  # noqa: S311 - fault injection, not security
 
     def enqueue(self, fault: Fault, times: int = 1) -> None:
         if times < 1:
@@ -107,26 +115,33 @@ class FaultBook:
         self._queue.append(_Queued(fault, times))
 
     def set(self, fault: Fault | None) -> None:
-        self._standing = fault
+        self._standing = [] if fault is None else [fault]
+
+    def add_standing(self, fault: Fault) -> None:
+        self._standing.append(fault)
 
     def clear(self) -> None:
         self._queue.clear()
-        self._standing = None
+        self._standing = []
 
     def take(self, path: str, flavor: str) -> Fault | None:
         """The fault for this request, using up one turn of a queued one."""
         for index, queued in enumerate(self._queue):
-            if queued.fault.matches(path, flavor):
+            if queued.fault.matches(path, flavor) and self._applies(queued.fault):
                 queued.remaining -= 1
                 if queued.remaining == 0:
                     del self._queue[index]
                 return queued.fault
-        if self._standing is not None and self._standing.matches(path, flavor):
-            return self._standing
+        for fault in self._standing:
+            if fault.matches(path, flavor) and self._applies(fault):
+                return fault
         return None
+
+    def _applies(self, fault: Fault) -> bool:
+        return fault.rate >= 1.0 or self._rng.random() < fault.rate
 
     def snapshot(self) -> dict[str, Any]:
         return {
             "queue": [{"fault": q.fault.to_dict(), "remaining": q.remaining} for q in self._queue],
-            "standing": self._standing.to_dict() if self._standing else None,
+            "standing": [fault.to_dict() for fault in self._standing],
         }

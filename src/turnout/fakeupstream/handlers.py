@@ -8,8 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
-from turnout.fakeupstream import content
+from turnout.fakeupstream import content, tools
+from turnout.fakeupstream.annotator import annotated_reply
 from turnout.fakeupstream.call import Call
+from turnout.fakeupstream.content import Reply
 from turnout.fakeupstream.dialects import ollama, openai
 from turnout.fakeupstream.streaming import CONTENT_BEFORE_ERROR, NDJSON, SSE, SSE_WITH_KEEP_ALIVE
 
@@ -30,19 +32,48 @@ def _include_usage(body: dict[str, Any]) -> bool:
     return isinstance(options, dict) and options.get("include_usage") is True
 
 
+def _answer(call: Call, body: dict[str, Any], limits: dict[str, Any], *,
+            call_prefix: str, ollama_dialect: bool) -> tuple[Reply, tuple[tools.ScriptedCall, ...]]:
+    """The annotator's answer when it takes the request, else the scripted model's."""
+    if call.annotator is not None:
+        annotated = annotated_reply(
+            call.annotator, body, call_prefix=call_prefix, object_arguments=ollama_dialect,
+            max_tokens=limits["max_tokens"], filtered_finish=call.filtered_finish,
+        )
+        if annotated is not None:
+            return annotated
+    scripted = tools.tool_calls(body, call_prefix)
+    return _reply(call, body["messages"], limits, scripted), scripted
+
+
+def _reply(call: Call, messages: list[Any], limits: dict[str, Any],
+           scripted: tuple[tools.ScriptedCall, ...]) -> Reply:
+    """The tool-calling reply, or the text one; `limits` holds json_mode, max_tokens, stop."""
+    if scripted:
+        return content.calls_reply(messages, [c.arguments_text for c in scripted])
+    return content.build_reply(
+        messages,
+        json_mode=limits["json_mode"],
+        max_tokens=limits["max_tokens"],
+        stop=limits["stop"],
+        filtered_finish=call.filtered_finish,
+        echoed=tools.tool_results_text(messages),
+    )
+
+
 async def chat(call: Call) -> web.StreamResponse:
     body = call.body_dict()
     messages = body.get("messages")
     model = call.requested_model()
-    if not isinstance(messages, list) or model is None:
+    if not isinstance(messages, list) or model is None or tools.openai_tool_problem(messages):
         return call.error("invalid_request")
-    reply = content.build_reply(
-        messages,
-        json_mode=_json_mode(body.get("response_format")),
-        max_tokens=_int(body.get("max_completion_tokens")) or _int(body.get("max_tokens")),
-        stop=body.get("stop"),
-        filtered_finish=call.filtered_finish,
-    )
+    limits = {
+        "json_mode": _json_mode(body.get("response_format")),
+        "max_tokens": _int(body.get("max_completion_tokens")) or _int(body.get("max_tokens")),
+        "stop": body.get("stop"),
+    }
+    reply, scripted = _answer(call, body, limits, call_prefix=f"call_{call.serial:x}_",
+                              ollama_dialect=False)
     turn = openai.ChatTurn(
         flavor=call.flavor,
         model=model,
@@ -52,6 +83,8 @@ async def chat(call: Call) -> web.StreamResponse:
         logprobs=body.get("logprobs") is True,
         top_logprobs=_int(body.get("top_logprobs")) or 0,
         include_usage=_include_usage(body),
+        calls=scripted,
+        n=_int(body.get("n")) or 1,
     )
     if not call.wants_stream():
         return call.json(openai.completion(turn))
@@ -99,22 +132,22 @@ def _ollama_turn(call: Call, body: dict[str, Any], model: str) -> ollama.OllamaT
     raw_options = body.get("options")
     options: dict[str, Any] = raw_options if isinstance(raw_options, dict) else {}
     response_format = body.get("format")
-    reply = content.build_reply(
-        body["messages"],
-        json_mode=response_format == "json" or isinstance(response_format, dict),
-        max_tokens=_int(options.get("num_predict")),
-        stop=options.get("stop"),
-        filtered_finish=call.filtered_finish,
-    )
+    limits = {
+        "json_mode": response_format == "json" or isinstance(response_format, dict),
+        "max_tokens": _int(options.get("num_predict")),
+        "stop": options.get("stop"),
+    }
+    reply, scripted = _answer(call, body, limits, call_prefix="", ollama_dialect=True)
     created_at = datetime.fromtimestamp(call.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return ollama.OllamaTurn(model, reply, created_at, logprobs=body.get("logprobs") is True,
-                             top_logprobs=_int(body.get("top_logprobs")) or 0)
+                             top_logprobs=_int(body.get("top_logprobs")) or 0, calls=scripted)
 
 
 async def ollama_chat(call: Call) -> web.StreamResponse:
     body = call.body_dict()
     model = call.requested_model()
-    if not isinstance(body.get("messages"), list) or model is None:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or model is None or tools.ollama_tool_problem(messages):
         return call.error("invalid_request")
     turn = _ollama_turn(call, body, model)
     if not call.wants_stream():

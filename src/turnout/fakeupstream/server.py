@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from turnout.fakeupstream.annotator import Annotator
 from turnout.fakeupstream.call import Call, auth_problem, retry_after_headers
 from turnout.fakeupstream.control import CONTROL_PREFIX, ControlApi
 from turnout.fakeupstream.errors import preset_for_status
@@ -55,11 +56,12 @@ class FakeUpstream:
         self._shutdown_timeout = shutdown_timeout
         self._faults = FaultBook()
         self._recorder = Recorder()
-        self._control = ControlApi(self._faults, self._recorder)
+        self._control = ControlApi(self._faults, self._recorder, self.set_annotator)
         self._serial = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
         self._url: str | None = None
+        self._annotator: Annotator | None = None
 
     @property
     def url(self) -> str:
@@ -86,13 +88,22 @@ class FakeUpstream:
         """Apply `fault` to every matching request until cleared with None."""
         self._faults.set(fault)
 
+    def add_fault(self, fault: Fault) -> None:
+        """Apply `fault` too, where the standing faults set before it did not apply."""
+        self._faults.add_standing(fault)
+
+    def set_annotator(self, annotator: Annotator | None) -> None:
+        """Answer pre-annotation requests as `annotator` does (annotator.py); None to echo."""
+        self._annotator = annotator
+
     def clear_faults(self) -> None:
         self._faults.clear()
 
     def reset(self) -> None:
-        """Forget every fault and every recorded request."""
+        """Forget every fault and every recorded request, and turn the annotator off."""
         self._faults.clear()
         self._recorder.clear()
+        self._annotator = None
 
     async def start(self) -> str:
         """Start serving; returns the base URL `http://host:port`."""
@@ -133,7 +144,8 @@ class FakeUpstream:
         route = resolve(request.method, request.path, request.query)
         body, readable = await _read_json(request)
         self._record(request, route.flavor, body)
-        call = Call(request, route, body, None, next(self._serial), int(time.time()))
+        call = Call(request, route, body, None, next(self._serial), int(time.time()),
+                    annotator=self._annotator)
         call.headers = {"x-request-id": call.request_id, **dict(call.flavor.success_headers)}
         problem = auth_problem(route, request.headers)
         if problem is not None:

@@ -1,99 +1,85 @@
-"""One usage row (and one observer call) per request, whatever its outcome."""
+"""The end of every request: its cost from the model registry, one event to the observers."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Any
 
-from turnout.gateway.candidates import Candidate
-from turnout.gateway.context import Attempt, GatewayRequest
+from turnout.gateway.cache_keys import is_cacheable
+from turnout.gateway.context import Attempt, AttemptStatus, GatewayRequest
+from turnout.gateway.events import GatewayObserver, Operation, Outcome, RequestFinished
 from turnout.gateway.outcomes import ms_since
+from turnout.gateway.pricing import ModelBook
 from turnout.providers import Usage
-
-if TYPE_CHECKING:
-    from turnout.gateway.switcher import GatewayDeps
+from turnout.providers.connection import ProviderConnection
 
 
 class Accounting:
-    def __init__(self, deps: GatewayDeps) -> None:
-        self._deps = deps
+    def __init__(self, prices: ModelBook, observer: GatewayObserver) -> None:
+        self._prices = prices
+        self._observer = observer
 
-    async def record(
+    async def served(
         self,
         request: GatewayRequest,
-        candidate: Candidate | None,
+        attempts: Sequence[Attempt],
+        connection: ProviderConnection,
+        *,
         usage: Usage,
         model: str | None,
-        *,
-        status: str,
-        attempts: list[Attempt],
-        cached: bool,
-        error_code: str | None = None,
-        operation: str = "generate",
-    ) -> None:
-        """Queue the usage row (cost from the model registry) and tell the observer."""
-        live = candidate.live if candidate else None
-        provider_type = live.provider_type if live else None
+        operation: Operation = Operation.GENERATE,
+    ) -> float:
+        """A request answered by the provider of its last attempt (or from the cache); its cost."""
+        last = attempts[-1]
         cost = 0.0
-        if live is not None and not cached:
-            cost = await self._deps.prices.cost(
+        if last.status is not AttemptStatus.CACHE_HIT:
+            cost = await self._prices.cost(
                 tenant_id=request.caller.tenant_id,
-                provider_type=live.provider_type,
+                provider_type=last.provider.provider_type,
                 model=model,
                 usage=usage,
             )
-        latency = ms_since(request.started)
-        self._deps.usage.record(
-            tenant_id=request.caller.tenant_id,
-            request_id=request.request_id,
-            api_key_id=request.caller.api_key_id,
-            user_id=request.caller.user_id,
-            provider_id=live.id if live else None,
-            provider_type=provider_type,
-            model=model,
-            operation=operation,
-            prompt_tokens=usage.prompt_tokens,
-            completion_tokens=usage.completion_tokens,
-            total_tokens=usage.total_tokens,
-            cost=cost,
-            latency_ms=latency,
-            attempts=sum(1 for a in attempts if a.status != "skipped"),
-            status=status,
-            error_code=error_code,
-            cached=cached,
+        configured = (connection.chat_model, connection.embedding_model)
+        self._emit(
+            request, operation, attempts,
+            outcome=Outcome.OK, provider=last.provider, model=model, usage=usage, cost=cost,
+            configured_models=tuple(m for m in configured if m),
         )
-        self._deps.observer.finished(
-            request,
-            status=status,
-            cached=cached,
-            latency_ms=latency,
-            provider_type=provider_type,
-            model=model,
-            usage=usage,
-            cost=cost,
-            attempts=attempts,
-        )
+        return cost
 
-    async def record_failure(
+    def failed(
         self,
         request: GatewayRequest,
-        candidates: list[Candidate],
-        attempts: list[Attempt],
+        attempts: Sequence[Attempt],
         *,
-        operation: str = "generate",
+        error_code: str,
+        operation: Operation = Operation.GENERATE,
     ) -> None:
-        """The row of a request nobody could serve, charged to the last provider that failed."""
-        last = next((a for a in reversed(attempts) if a.status == "error"), None)
-        code = "RATE_LIMITED" if last is None and attempts else "ALL_PROVIDERS_FAILED"
-        by_id = {c.live.id: c for c in candidates}
-        candidate = by_id.get(last.provider_id) if last else (candidates[0] if candidates else None)
-        await self.record(
-            request,
-            candidate,
-            Usage(),
-            last.model if last else None,
-            status="error",
-            attempts=attempts,
-            cached=False,
-            error_code=code,
-            operation=operation,
+        """A request nobody could serve (or whose stream broke), charged to the last failure."""
+        blamed = next((a for a in reversed(attempts) if a.status is AttemptStatus.ERROR), None)
+        blamed = blamed or (attempts[0] if attempts else None)
+        self._emit(
+            request, operation, attempts,
+            outcome=Outcome.ERROR, provider=blamed.provider if blamed else None,
+            model=blamed.model if blamed else None, usage=Usage(), cost=0.0,
+            error_code=error_code,
+        )
+
+    def _emit(
+        self,
+        request: GatewayRequest,
+        operation: Operation,
+        attempts: Sequence[Attempt],
+        **fields: Any,
+    ) -> None:
+        self._observer.request_finished(
+            RequestFinished(
+                caller=request.caller,
+                request_id=request.request_id,
+                operation=operation,
+                latency_ms=ms_since(request.started),
+                attempts=tuple(attempts),
+                cacheable=operation is Operation.GENERATE and is_cacheable(request),
+                **fields,
+            )
         )

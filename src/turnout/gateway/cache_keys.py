@@ -1,4 +1,5 @@
-"""Which requests are cached, and their key: tenant, provider, model, messages, sampling."""
+"""Which requests are cached, and their key: tenant, provider, model, messages, sampling, tools
+and every other field that changes the answer."""
 
 from __future__ import annotations
 
@@ -34,6 +35,15 @@ def cache_key(request: GatewayRequest, *, provider_id: str, model: str | None) -
         chat.logprobs,
         chat.top_logprobs,
         chat.extra,
+        chat.tools,
+        chat.tool_choice,
+        chat.parallel_tool_calls,
+        chat.n,
+        chat.seed,
+        chat.logit_bias,
+        chat.user,
+        chat.presence_penalty,
+        chat.frequency_penalty,
     ]
     digest = hashlib.sha256(orjson.dumps(material, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return f"chat:{digest}"

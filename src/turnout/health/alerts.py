@@ -22,6 +22,7 @@ from turnout.health.tracker import Transition
 from turnout.health.webhook import RetryPlan, deliver
 from turnout.i18n import SUPPORTED_LOCALES, Catalogs
 from turnout.security.outbound import OutboundPolicy
+from turnout.security.outbound_connect import GuardedConnector
 
 log = logging.getLogger("turnout.alerts")
 MAX_PENDING = 1000
@@ -84,7 +85,9 @@ class AlertDispatcher:
         self._close_grace_s = close_grace_s
 
     async def start(self) -> None:
-        self._http = aiohttp.ClientSession()
+        # Webhooks are public endpoints (cloud rules); every connection is checked again.
+        connector = GuardedConnector(self._outbound.guard("cloud", tenant_mode=False))
+        self._http = aiohttp.ClientSession(connector=connector)
 
     async def close(self) -> None:
         """Give deliveries in flight a moment, then cancel them."""
@@ -126,7 +129,7 @@ class AlertDispatcher:
             url = await self._webhook_url(tenant_id)
             if url is None or self._http is None:
                 return
-            # Checked again at send time: the name may resolve elsewhere than when it was saved.
+            # Early and cheap; the connector checks the address it actually connects to.
             await self._outbound.check(url, deployment_mode="cloud")
             async with self._slots:
                 await deliver(self._http, url, orjson.dumps(payload), self._plan, rng=self._rng)

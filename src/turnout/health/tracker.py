@@ -11,20 +11,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from turnout.configs.runtime import ProviderRef
 from turnout.health.status import HealthPolicy, HealthState, HealthStatus, Outcome, observe, reason
 
 USABLE: frozenset[HealthStatus] = frozenset({"healthy", "degraded"})
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderRef:
-    """Which provider config a health state belongs to."""
-
-    id: str
-    tenant_id: str
-    name: str
-    provider_type: str
-    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from turnout.configs.runtime import LiveProvider
 from turnout.errors import RateLimited
-from turnout.gateway.context import GatewayRequest
+from turnout.gateway.context import Caller
 from turnout.gateway.limits import Limits
 from turnout.metrics.registry import GatewayMetrics
 from turnout.state.ratelimit import RateDecision, RateLimiter
@@ -16,15 +16,19 @@ class MeteredLimits(Limits):
         self._refused_key = metrics.rate_limited("api_key", "none")
         self._refused_provider = metrics.rate_limited
 
-    async def check_caller(self, request: GatewayRequest, rpm_limit: int | None) -> None:
+    async def check_caller(self, caller: Caller) -> None:
         try:
-            await super().check_caller(request, rpm_limit)
+            await super().check_caller(caller)
         except RateLimited:
             self._refused_key.inc()
             raise
 
-    async def check_provider(self, live: LiveProvider, tokens: int) -> RateDecision | None:
-        refused = await super().check_provider(live, tokens)
+    async def check_provider(
+        self, live: LiveProvider, tokens: int, *, share: float = 1.0, paced: bool = False
+    ) -> RateDecision | None:
+        refused = await super().check_provider(live, tokens, share=share, paced=paced)
         if refused is not None:
-            self._refused_provider("provider", live.provider_type).inc()
+            # Paced batch work waits for its share by design: counted apart from clients.
+            scope = "job" if paced else "provider"
+            self._refused_provider(scope, live.provider_type).inc()
         return refused

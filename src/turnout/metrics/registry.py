@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections import Counter as Tally
 from collections.abc import Mapping
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -24,7 +24,11 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
+from turnout.metrics.buffer import MetricBuffer
 from turnout.metrics.labels import ModelLabels
+
+if TYPE_CHECKING:
+    from turnout.jobs.stats import JobStats
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 REQUEST_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)
@@ -32,6 +36,7 @@ OVERHEAD_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 CHECK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30)
 
 M = TypeVar("M", Counter, Gauge, Histogram)
+Labels = TypeVar("Labels", bound=tuple[str, ...])
 
 
 def multiprocess() -> bool:
@@ -73,6 +78,7 @@ class GatewayMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = r = registry or CollectorRegistry()
         self.models = ModelLabels()
+        self.buffer = MetricBuffer()
         self.requests = Children(
             Counter(
                 "turnout_requests",
@@ -135,7 +141,7 @@ class GatewayMetrics:
         self.rate_limited = Children(
             Counter(
                 "turnout_rate_limited",
-                "Requests held back by our own limits (api_key, provider)",
+                "Requests held back by our own limits (api_key, provider, job: paced batch work)",
                 ["scope", "provider_type"],
                 registry=r,
             )
@@ -156,6 +162,14 @@ class GatewayMetrics:
                 registry=r,
             )
         )
+        self.hedges_cancelled = Children(
+            Counter(
+                "turnout_hedges_cancelled",
+                "Attempts cancelled because a hedged attempt on another provider answered first",
+                ["provider_type"],
+                registry=r,
+            )
+        )
         self._define_health(r)
         self._define_jobs(r)
         self.usage_rows_pending = Gauge(
@@ -167,7 +181,7 @@ class GatewayMetrics:
         self._health_source: HealthCounts | None = None
         self._circuit_source: CircuitSnapshots | None = None
         self._provider_type_of: ProviderTypeOf = lambda _id: None
-        self._shown: dict[str, set[tuple[str, str]]] = {"health": set(), "circuit": set()}
+        self._shown: dict[str, set[tuple[str, ...]]] = {}
 
     def _define_health(self, r: CollectorRegistry) -> None:
         self.provider_health = Gauge(
@@ -211,28 +225,42 @@ class GatewayMetrics:
         )
 
     def _define_jobs(self, r: CollectorRegistry) -> None:
-        self.jobs_running = Children(
-            Gauge(
-                "turnout_jobs_running",
-                "Batch and pre-annotation jobs running",
-                ["kind"],
-                registry=r,
-                multiprocess_mode="livesum",
-            )
+        # Gauges counted from the database at scrape time (jobs/stats.py): every process shows
+        # the same figures, including the work of `turnout worker` processes.
+        self.jobs = Gauge(
+            "turnout_jobs",
+            "Batch and pre-annotation jobs, by kind and status",
+            ["kind", "status"],
+            registry=r,
+            multiprocess_mode="livemax",
         )
-        self.job_items_pending = Children(
-            Gauge(
-                "turnout_job_items_pending",
-                "Items of running jobs not yet processed",
-                ["kind"],
-                registry=r,
-                multiprocess_mode="livesum",
-            )
+        self.job_items_open = Gauge(
+            "turnout_job_items_open",
+            "Items of unfinished jobs by status; pending is the work waiting to be claimed",
+            ["kind", "status"],
+            registry=r,
+            multiprocess_mode="livemax",
         )
+        self.job_queue_messages = Gauge(
+            "turnout_job_queue_messages",
+            "Messages in the job queue by status (queued, picked), with TURNOUT_JOB_RUNNER=queue",
+            ["status"],
+            registry=r,
+            multiprocess_mode="livemax",
+        )
+        # Counted by the process that ran the item or finished the job.
         self.job_items = Children(
             Counter(
                 "turnout_job_items",
                 "Job items processed, by outcome (completed, failed)",
+                ["kind", "status"],
+                registry=r,
+            )
+        )
+        self.jobs_finished = Children(
+            Counter(
+                "turnout_jobs_finished",
+                "Jobs finished, by final status (completed, cancelled, failed)",
                 ["kind", "status"],
                 registry=r,
             )
@@ -262,21 +290,20 @@ class GatewayMetrics:
             counts = circuit_counts(self._circuit_source.snapshot(), self._provider_type_of)
             self._show("circuit", self.circuit_state, counts)
 
-    # Job hooks, for the job runners.
-    def job_started(self, kind: str, items: int) -> None:
-        self.jobs_running(kind).inc()
-        self.job_items_pending(kind).inc(items)
+    def show_jobs(self, stats: JobStats) -> None:
+        """Set the job gauges from figures counted in the database."""
+        self._show("jobs", self.jobs, stats.jobs)
+        self._show("job_items", self.job_items_open, stats.open_items)
+        self._show("queue", self.job_queue_messages,
+                   {(status,): n for status, n in stats.queue_messages.items()})
 
-    def job_item_done(self, kind: str, *, ok: bool) -> None:
-        self.job_items(kind, "completed" if ok else "failed").inc()
-        self.job_items_pending(kind).dec()
-
-    def job_finished(self, kind: str, *, items_left: int = 0) -> None:
-        self.jobs_running(kind).dec()
-        self.job_items_pending(kind).dec(items_left)
+    def flush(self) -> None:
+        """Apply the buffered per-request updates (see buffer.py)."""
+        self.buffer.flush()
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric (of every worker process)."""
+        self.flush()
         self.refresh()
         if not multiprocess():
             return generate_latest(self.registry)
@@ -285,13 +312,14 @@ class GatewayMetrics:
         return generate_latest(merged)
 
     def close(self) -> None:
-        """A worker going away stops counting in the live gauges of the other workers."""
+        """Apply what is buffered; a worker going away stops counting in the live gauges."""
+        self.flush()
         if multiprocess():
             mark_process_dead(os.getpid())
 
-    def _show(self, name: str, gauge: Gauge, counts: Mapping[tuple[str, str], int]) -> None:
-        """Set each label pair's count; pairs shown before and now absent go to zero."""
-        for labels in self._shown[name] - set(counts):
+    def _show(self, name: str, gauge: Gauge, counts: Mapping[Labels, int]) -> None:
+        """Set each label set's count; label sets shown before and now absent go to zero."""
+        for labels in self._shown.get(name, set()) - set(counts):
             gauge.labels(*labels).set(0)
         for labels, count in counts.items():
             gauge.labels(*labels).set(count)

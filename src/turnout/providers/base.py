@@ -6,9 +6,11 @@ Policies shared by all adapters:
   finish_reason "content_filter"; it raises ContentFiltered only when no content came back,
   otherwise the partial content is returned (streams have already delivered it) so callers
   can decide. See `finish.py`.
-- Unsupported request features degrade, never fail: `logprobs` is dropped where the catalog
-  says the type has none (ChatResult.logprobs is then None); `json_schema` falls back to
-  `json_object`, and that to plain text. Embeddings on a type without them raise
+- Output-format features degrade, never fail: `logprobs` is dropped where the catalog says the
+  type has none (ChatResult.logprobs is then None); `json_schema` falls back to `json_object`,
+  and that to plain text. Features that change what is asked (tools, n > 1, seed, logit_bias,
+  user, non-text content; `features.py`) are never dropped: the gateway does not send such a
+  request to a type without them. Embeddings on a type without them raise
   CapabilityUnsupported.
 - Every foreign exception leaves an adapter as a ProviderError (see `error_mapping.py`).
 - Stream consumers should close the iterator (`contextlib.aclosing`) when stopping early, so
@@ -49,7 +51,19 @@ class ChatRequest:
     logprobs: bool = False
     top_logprobs: int | None = None
     timeout_s: float | None = None  # None: the connection's options.timeout_s
-    # Vendor-specific top-level body fields (e.g. DashScope `enable_thinking`).
+    # OpenAI's shapes: [{"type": "function", "function": {name, description?, parameters?}}],
+    # "none" | "auto" | "required" | {"type": "function", "function": {"name": …}}.
+    tools: Sequence[Mapping[str, Any]] | None = None
+    tool_choice: str | Mapping[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
+    n: int | None = None
+    seed: int | None = None
+    logit_bias: Mapping[str, int] | None = None
+    user: str | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    # Top-level body fields sent as they are: vendor-specific ones (e.g. DashScope
+    # `enable_thinking`) and OpenAI parameters Turnout does not interpret (e.g. `metadata`).
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -79,24 +93,71 @@ class TokenLogprob:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A function the model asks the caller to run; `arguments` is JSON text, as OpenAI sends."""
+
+    id: str
+    name: str
+    arguments: str
+
+    def as_openai(self) -> dict[str, Any]:
+        function = {"name": self.name, "arguments": self.arguments}
+        return {"id": self.id, "type": "function", "function": function}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """A piece of the `index`-th tool call of a streamed answer: its id and name come first,
+    its arguments in fragments."""
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One of several answers to one request (n > 1)."""
+
+    content: str
+    finish_reason: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    logprobs: tuple[TokenLogprob, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChatResult:
+    """The answer (its first choice, flattened) and, for n > 1, the other choices in order."""
+
     content: str
     model: str
     finish_reason: str
     usage: Usage
     logprobs: tuple[TokenLogprob, ...] | None = None
     raw_id: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    more_choices: tuple[Choice, ...] = ()
+
+    @property
+    def choices(self) -> tuple[Choice, ...]:
+        first = Choice(self.content, self.finish_reason, self.tool_calls, self.logprobs)
+        return (first, *self.more_choices)
 
 
 @dataclass(frozen=True, slots=True)
 class StreamEvent:
-    """A piece of text (`delta`), or the last event (`done`) with finish_reason and usage."""
+    """A piece of an answer (text in `delta`, tool-call pieces) for choice `index`, or the
+    last event (`done`) with usage and the finish reason of every choice in order."""
 
     delta: str = ""
     done: bool = False
-    finish_reason: str | None = None
+    finish_reason: str | None = None  # of the first choice
     usage: Usage | None = None
     model: str | None = None
+    index: int = 0
+    tool_calls: tuple[ToolCallDelta, ...] = ()
+    more_finishes: tuple[str, ...] = ()  # choices after the first, when n > 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,10 @@ _ENTRIES: tuple[ProviderType, ...] = (
         fields=_CLOUD_KEYED,
         default_chat_model="gpt-4.1-mini",
         default_embedding_model="text-embedding-3-small",
-        capabilities=Capabilities(json_schema=True, logprobs=True),
+        capabilities=Capabilities(
+            json_schema=True, logprobs=True, multiple_choices=True, seed=True, logit_bias=True,
+            user=True, image_input=True, image_urls=True, audio_input=True, file_input=True,
+        ),
         connection_test=("GET", "/models"),
         known_models=km.OPENAI_MODELS,
         docs_url="https://platform.openai.com/docs/api-reference/chat",
@@ -49,8 +52,12 @@ _ENTRIES: tuple[ProviderType, ...] = (
         ),
         default_chat_model="gpt-4.1-mini",
         default_embedding_model="text-embedding-3-small",
-        # Structured outputs and logprobs depend on the deployed model (GA 2024-10-21 spec).
-        capabilities=Capabilities(json_schema=True, logprobs=True),
+        # Structured outputs and logprobs depend on the deployed model (GA 2024-10-21 spec);
+        # that spec's user message takes text and image parts only, no audio or file parts.
+        capabilities=Capabilities(
+            json_schema=True, logprobs=True, multiple_choices=True, seed=True, logit_bias=True,
+            user=True, image_input=True, image_urls=True,
+        ),
         # No model-list endpoint for deployments: a max_tokens=1 chat is the cheapest probe.
         connection_test="chat_1_token",
         known_models=km.AZURE_MODELS,
@@ -67,9 +74,14 @@ _ENTRIES: tuple[ProviderType, ...] = (
         fields=_CLOUD_KEYED,
         default_chat_model="qwen-plus",
         default_embedding_model="text-embedding-v4",
-        # logprobs/top_logprobs are request parameters of the compatible API
+        # logprobs/top_logprobs, n (1-4, qwen-plus and Qwen3 without thinking), seed, image
+        # parts (Qwen-VL) and input_audio parts (Qwen-Omni) are parameters of the compatible
+        # API; logit_bias and user are not
         # (alibabacloud.com/help/en/model-studio/qwen-api-via-openai-chat-completions).
-        capabilities=Capabilities(logprobs=True),
+        capabilities=Capabilities(
+            logprobs=True, multiple_choices=True, seed=True, image_input=True, image_urls=True,
+            audio_input=True,
+        ),
         connection_test=("GET", "/models"),
         known_models=km.QWEN_MODELS,
         docs_url="https://help.aliyun.com/zh/model-studio/compatibility-of-openai-with-dashscope",
@@ -86,7 +98,10 @@ _ENTRIES: tuple[ProviderType, ...] = (
         fields=_CLOUD_KEYED,
         default_chat_model="glm-4.5-air",
         default_embedding_model="embedding-3",
-        capabilities=Capabilities(),
+        # Chat takes tools (tool_choice "auto" only), stop and image parts for GLM-4V; no n,
+        # seed or logit_bias, and the end user goes in `user_id`, not `user`
+        # (docs.bigmodel.cn/api-reference/模型-api/对话补全).
+        capabilities=Capabilities(forced_tool_choice=False, image_input=True, image_urls=True),
         connection_test=("GET", "/models"),
         known_models=km.ZHIPU_MODELS,
         docs_url="https://docs.bigmodel.cn/api-reference",
@@ -103,7 +118,9 @@ _ENTRIES: tuple[ProviderType, ...] = (
         fields=_CLOUD_KEYED,
         default_chat_model="ernie-4.5-turbo-128k",
         default_embedding_model="embedding-v1",
-        capabilities=Capabilities(),
+        # v2 chat takes tools, seed, user and image parts for its VL models; no n or
+        # logit_bias (cloud.baidu.com/doc/qianfan-api/s/3m7of64lb).
+        capabilities=Capabilities(seed=True, user=True, image_input=True, image_urls=True),
         connection_test=("GET", "/models"),
         known_models=km.BAIDU_MODELS,
         docs_url="https://cloud.baidu.com/doc/WENXINWORKSHOP/s/Fm2vrveyu",
@@ -120,8 +137,12 @@ _ENTRIES: tuple[ProviderType, ...] = (
         fields=_CLOUD_KEYED,
         default_chat_model="hunyuan-turbos-latest",
         default_embedding_model="hunyuan-embedding",
-        # No response_format in the compatible API (cloud.tencent.com/document/product/1729/111007).
-        capabilities=Capabilities(json_object=False),
+        # No response_format in the compatible API (cloud.tencent.com/document/product/1729/111007);
+        # ChatCompletions takes Tools, Seed and image contents for hunyuan-vision, no n, bias or
+        # end-user id (cloud.tencent.com/document/api/1729/105701).
+        capabilities=Capabilities(
+            json_object=False, seed=True, image_input=True, image_urls=True
+        ),
         connection_test=("GET", "/models"),
         known_models=km.HUNYUAN_MODELS,
         docs_url="https://cloud.tencent.com/document/product/1729/111007",
@@ -139,6 +160,7 @@ _ENTRIES: tuple[ProviderType, ...] = (
         default_chat_model="deepseek-chat",
         default_embedding_model=None,
         # No embeddings endpoint; JSON mode is json_object only; deepseek-chat returns logprobs
+        # and takes tools, but no n, seed, logit_bias, user or non-text content
         # (api-docs.deepseek.com/api/create-chat-completion).
         capabilities=Capabilities(embed=False, logprobs=True),
         connection_test=("GET", "/models"),
@@ -157,8 +179,12 @@ _ENTRIES: tuple[ProviderType, ...] = (
         ),
         default_chat_model=None,
         default_embedding_model=None,
-        # vLLM and most gateways take json_schema; logprob support varies by server.
-        capabilities=Capabilities(json_schema=True),
+        # vLLM and most gateways take json_schema, n, seed, logit_bias, user and image and
+        # audio parts (vLLM serves tools with --enable-auto-tool-choice); logprob support varies.
+        capabilities=Capabilities(
+            json_schema=True, multiple_choices=True, seed=True, logit_bias=True, user=True,
+            image_input=True, image_urls=True, audio_input=True,
+        ),
         connection_test=("GET", "/models"),
         known_models=(),
         docs_url="https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html",
@@ -175,8 +201,12 @@ _ENTRIES: tuple[ProviderType, ...] = (
         fields=connection_fields(api_key_required=False),
         default_chat_model="llama3.2",
         default_embedding_model="embeddinggemma",
-        # Native logprobs exist since Ollama v0.12.11 (OL api/types.go).
-        capabilities=Capabilities(json_schema=True, logprobs=True),
+        # Native logprobs exist since Ollama v0.12.11 (OL api/types.go); /api/chat takes tools
+        # but no tool_choice, options.seed, base64 `images` (so data: URLs only), no n, bias or
+        # end-user id (github.com/ollama/ollama/blob/main/docs/api.md#generate-a-chat-completion).
+        capabilities=Capabilities(
+            json_schema=True, logprobs=True, forced_tool_choice=False, seed=True, image_input=True
+        ),
         connection_test=("GET", "/api/version"),
         known_models=km.OLLAMA_MODELS,
         docs_url="https://github.com/ollama/ollama/blob/main/docs/api.md",

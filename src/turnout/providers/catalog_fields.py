@@ -25,6 +25,9 @@ OPTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("options.max_retries", "int", minimum=0, maximum=10, default=2, has_help=True),
     FieldSpec("options.rpm", "int", minimum=0, maximum=10_000_000, default=0, has_help=True),
     FieldSpec("options.tpm", "int", minimum=0, maximum=1_000_000_000, default=0, has_help=True),
+    FieldSpec("options.hedging", "bool", default=True, has_help=True),
+    # Unset: derived from the provider's observed latency (gateway/hedging.py).
+    FieldSpec("options.hedge_delay_ms", "int", minimum=1, maximum=600_000, has_help=True),
 )
 
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -14,6 +14,16 @@ from turnout.errors import UpstreamAuthError, ValidationFailed
 from turnout.providers.specs import AuthStyle, ProviderType
 
 ApiKeySource = Callable[[], str | None]
+
+
+class ConnectorFactory(Protocol):
+    """Builds the connection pool; the app's factory refuses addresses the outbound guard
+    forbids, at every connection (`security/outbound_connect.py`)."""
+
+    def __call__(
+        self, *, limit: int, ttl_dns_cache: int, keepalive_timeout: float
+    ) -> aiohttp.BaseConnector: ...
+
 
 # auth style → (header, value template, key required)
 _AUTH: Mapping[AuthStyle, tuple[str, str, bool] | None] = MappingProxyType(
@@ -67,6 +77,7 @@ class ProviderConnection:
         options: ConnectionOptions | None = None,
         extra: Mapping[str, Any] | None = None,
         deployment_mode: str | None = None,
+        connector_factory: ConnectorFactory = aiohttp.TCPConnector,
     ) -> None:
         self.provider_type = provider_type
         self.name = name or provider_type.type
@@ -76,13 +87,19 @@ class ProviderConnection:
         self.options = options or ConnectionOptions()
         self.extra: Mapping[str, Any] = MappingProxyType(dict(extra or _EMPTY))
         self.deployment_mode = deployment_mode or provider_type.default_deployment_mode
+        self.connector_factory = connector_factory
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._base_url: str | None = None
 
     @classmethod
     def from_config(
-        cls, provider_type: ProviderType, config: Mapping[str, Any], *, api_key: ApiKeySource
+        cls,
+        provider_type: ProviderType,
+        config: Mapping[str, Any],
+        *,
+        api_key: ApiKeySource,
+        connector_factory: ConnectorFactory = aiohttp.TCPConnector,
     ) -> ProviderConnection:
         """Build from a stored/validated config payload (the key comes from `api_key`)."""
         return cls(
@@ -94,6 +111,7 @@ class ProviderConnection:
             options=ConnectionOptions.from_mapping(config.get("options")),
             extra=config.get("extra"),
             deployment_mode=config.get("deployment_mode"),
+            connector_factory=connector_factory,
         )
 
     @property
@@ -140,7 +158,7 @@ class ProviderConnection:
         """The shared client; must be called inside the running event loop."""
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._loop is not loop:
-            connector = aiohttp.TCPConnector(
+            connector = self.connector_factory(
                 limit=self.connector_limit,
                 ttl_dns_cache=self.dns_cache_ttl_s,
                 keepalive_timeout=self.keepalive_timeout_s,

@@ -196,14 +196,12 @@ EXCEPTION_RULES: Mapping[type[BaseException], ErrorClass] = {
     aiohttp.ClientConnectionError: UpstreamConnectionError,
     aiohttp.ClientError: UpstreamConnectionError,
     aiohttp.WebSocketError: UpstreamConnectionError,
+    aiohttp.WSMessageTypeError: UpstreamConnectionError,
     aiohttp.EofStream: UpstreamConnectionError,
     http_exceptions.HttpProcessingError: MalformedResponse,
     ConnectionError: UpstreamConnectionError,
     EOFError: UpstreamConnectionError,
     OSError: UpstreamConnectionError,
     orjson.JSONDecodeError: MalformedResponse,
-    ValueError: MalformedResponse,
-    LookupError: MalformedResponse,
-    TypeError: MalformedResponse,
 }
 MAPPED_EXCEPTIONS: tuple[type[BaseException], ...] = tuple(EXCEPTION_RULES)

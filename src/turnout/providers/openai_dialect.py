@@ -19,8 +19,8 @@ from turnout.providers.base import (
     Usage,
 )
 from turnout.providers.error_mapping import error_from_payload, upstream_errors
+from turnout.providers.openai_stream import ChatStreamState
 from turnout.providers.openai_wire import (
-    ChatStreamState,
     build_chat_body,
     parse_chat_completion,
     parse_embeddings,
@@ -42,8 +42,7 @@ class OpenAIDialectProvider(LLMProvider):
             params=self.query(),
             timeout_s=self.timeout_for(req),
         )
-        with upstream_errors(self.name):
-            return parse_chat_completion(payload, provider=self.name, model=model)
+        return parse_chat_completion(payload, provider=self.name, model=model)
 
     async def stream_generate(self, req: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         model = self.chat_model(req)
@@ -63,13 +62,15 @@ class OpenAIDialectProvider(LLMProvider):
                     if event.data == "[DONE]":
                         completed = True
                         break
-                    if delta := self._stream_delta(event.event, event.data, state):
-                        yield StreamEvent(delta=delta)
+                    for piece in self._stream_pieces(event.event, event.data, state):
+                        yield piece
             yield state.final(completed=completed)
 
-    def _stream_delta(self, event: str, data: str, state: ChatStreamState) -> str:
+    def _stream_pieces(
+        self, event: str, data: str, state: ChatStreamState
+    ) -> tuple[StreamEvent, ...]:
         if not data.strip():
-            return ""
+            return ()
         payload = transport.decode_json(data, provider=self.name)
         if event == "error":
             raise error_from_payload(payload, provider=self.name, status=200)
@@ -84,10 +85,9 @@ class OpenAIDialectProvider(LLMProvider):
         usage = Usage()
         for batch in texts_in_batches(texts, self.entry.wire.max_embed_batch):
             payload = await self._embed_batch(batch, model)
-            with upstream_errors(self.name):
-                batch_vectors, batch_usage = parse_embeddings(
-                    payload, expected=len(batch), provider=self.name
-                )
+            batch_vectors, batch_usage = parse_embeddings(
+                payload, expected=len(batch), provider=self.name
+            )
             vectors += batch_vectors
             usage += batch_usage
         dimensions = len(vectors[0]) if vectors else 0

@@ -2,7 +2,8 @@
 
 Tolerates what compatible vendors do differently: usage under other names or missing, content
 as a list of parts, `reasoning_content` (DeepSeek, Zhipu) that is not the answer, empty
-`choices` chunks (Azure filter results, the usage chunk), finish_reason "null".
+`choices` chunks (Azure filter results, the usage chunk), finish_reason "null", tool-call
+arguments sent as an object instead of JSON text. Streams are folded in `openai_stream.py`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from turnout.errors import ContentFiltered, MalformedResponse, UpstreamConnectionError
-from turnout.providers.base import ChatRequest, ChatResult, StreamEvent, TokenLogprob, Usage
+import orjson
+
+from turnout.errors import ContentFiltered, MalformedResponse
+from turnout.providers.base import (
+    ChatRequest,
+    ChatResult,
+    Choice,
+    TokenLogprob,
+    ToolCall,
+    Usage,
+)
 from turnout.providers.error_mapping import error_from_payload, extract_error
 from turnout.providers.finish import apply_finish_policy
 from turnout.providers.specs import Capabilities, ProviderType
@@ -27,6 +37,20 @@ def adapt_response_format(
     if kind == "json_object" and not caps.json_object:
         return None
     return response_format
+
+
+# Sent as they are when set; the gateway never sends one to a type without the capability.
+OPTIONAL_FIELDS = (
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "n",
+    "seed",
+    "logit_bias",
+    "user",
+    "presence_penalty",
+    "frequency_penalty",
+)
 
 
 def build_chat_body(
@@ -45,6 +69,9 @@ def build_chat_body(
     if req.logprobs and entry.capabilities.logprobs:
         body["logprobs"] = True
         _put(body, "top_logprobs", req.top_logprobs)
+    for name in OPTIONAL_FIELDS:
+        if (value := getattr(req, name)) is not None:
+            body[name] = value
     if stream:
         body["stream"] = True
         if entry.wire.stream_usage:
@@ -58,25 +85,35 @@ def _put(body: dict[str, Any], key: str, value: Any) -> None:
 
 
 def parse_chat_completion(payload: Any, *, provider: str | None, model: str) -> ChatResult:
-    choice = _first_choice(payload, provider)
-    message = choice.get("message")
-    if not isinstance(message, dict):
-        raise MalformedResponse("choice without message", provider=provider)
-    content = message_text(message.get("content"), provider)
-    if message.get("refusal") and not content:
-        # Structured-output refusals are the model declining; treated as a filtered answer.
-        raise ContentFiltered(str(message["refusal"]), provider=provider, upstream_status=200)
+    head, *others = [parse_choice(c, provider) for c in _choices(payload, provider)]
     return ChatResult(
-        content=content,
+        content=head.content,
         model=str(payload.get("model") or model),
-        finish_reason=apply_finish_policy(choice.get("finish_reason"), content, provider=provider),
+        finish_reason=head.finish_reason,
         usage=parse_usage(payload.get("usage")) or Usage(),
-        logprobs=parse_logprobs(choice.get("logprobs")),
+        logprobs=head.logprobs,
         raw_id=payload.get("id") if isinstance(payload.get("id"), str) else None,
+        tool_calls=head.tool_calls,
+        more_choices=tuple(others),
     )
 
 
-def _first_choice(payload: Any, provider: str | None) -> dict[str, Any]:
+def parse_choice(raw: dict[str, Any], provider: str | None) -> Choice:
+    message = raw.get("message")
+    if not isinstance(message, dict):
+        raise MalformedResponse("choice without message", provider=provider)
+    content = message_text(message.get("content"), provider)
+    calls = parse_tool_calls(message.get("tool_calls"), provider)
+    if message.get("refusal") and not content and not calls:
+        # Structured-output refusals are the model declining; treated as a filtered answer.
+        raise ContentFiltered(str(message["refusal"]), provider=provider, upstream_status=200)
+    seen = content or ("tool calls" if calls else "")
+    finish = apply_finish_policy(raw.get("finish_reason"), seen, provider=provider)
+    return Choice(content, finish, calls, parse_logprobs(raw.get("logprobs"), provider))
+
+
+def _choices(payload: Any, provider: str | None) -> list[dict[str, Any]]:
+    """The answer's choices in `index` order."""
     if not isinstance(payload, dict):
         raise MalformedResponse("answer is not a JSON object", provider=provider)
     choices = payload.get("choices")
@@ -84,7 +121,43 @@ def _first_choice(payload: Any, provider: str | None) -> dict[str, Any]:
         raise error_from_payload(payload, provider=provider, status=200)
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise MalformedResponse("answer without choices", provider=provider)
-    return choices[0]
+    if len(choices) == 1:
+        return choices
+    found = [c for c in choices if isinstance(c, dict)]
+    return sorted(found, key=_choice_index)
+
+
+def _choice_index(choice: dict[str, Any]) -> int:
+    index = choice.get("index")
+    return index if isinstance(index, int) else 0
+
+
+def parse_tool_calls(raw: Any, provider: str | None) -> tuple[ToolCall, ...]:
+    """A message's `tool_calls`; arguments as JSON text even where a vendor sent an object."""
+    if not raw:
+        return ()
+    if not isinstance(raw, list):
+        raise MalformedResponse("tool_calls is not a list", provider=provider)
+    return tuple(_tool_call(item, position, provider) for position, item in enumerate(raw))
+
+
+def _tool_call(item: Any, position: int, provider: str | None) -> ToolCall:
+    function = item.get("function") if isinstance(item, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+        raise MalformedResponse("tool call without a function name", provider=provider)
+    call_id = item.get("id")
+    return ToolCall(
+        id=call_id if isinstance(call_id, str) and call_id else f"call_{position}",
+        name=function["name"],
+        arguments=arguments_text(function.get("arguments")),
+    )
+
+
+def arguments_text(arguments: Any) -> str:
+    """Tool-call arguments as JSON text: a string stays, anything else is serialised."""
+    if isinstance(arguments, str):
+        return arguments
+    return orjson.dumps({} if arguments is None else arguments).decode()
 
 
 def message_text(content: Any, provider: str | None) -> str:
@@ -118,21 +191,43 @@ def _count(raw: Mapping[str, Any], *names: str) -> int | None:
     return None
 
 
-def parse_logprobs(raw: Any) -> tuple[TokenLogprob, ...] | None:
-    """OpenAI's `{"content": [...]}` or a bare list of `{token, logprob, top_logprobs}`."""
+def parse_logprobs(raw: Any, provider: str | None) -> tuple[TokenLogprob, ...] | None:
+    """OpenAI's `{"content": [...]}` or a bare list of `{token, logprob, top_logprobs}`.
+
+    A token without a log-probability is left out rather than given one.
+    """
     items = raw.get("content") if isinstance(raw, dict) else raw
     if not isinstance(items, list):
         return None
-    return tuple(_token_logprob(item) for item in items if isinstance(item, dict))
+    tokens = (_token_logprob(item, provider) for item in items if isinstance(item, dict))
+    return tuple(token for token in tokens if token is not None)
 
 
-def _token_logprob(item: Mapping[str, Any]) -> TokenLogprob:
+def _token_logprob(item: Mapping[str, Any], provider: str | None) -> TokenLogprob | None:
+    if item.get("logprob") is None:
+        return None
+    alternatives = item.get("top_logprobs")
     top = tuple(
-        (str(alt.get("token", "")), float(alt.get("logprob", 0.0)))
-        for alt in item.get("top_logprobs") or ()
-        if isinstance(alt, dict)
+        (str(alt.get("token", "")), number(alt["logprob"], "top logprob", provider))
+        for alt in (alternatives if isinstance(alternatives, list) else ())
+        if isinstance(alt, dict) and alt.get("logprob") is not None
     )
-    return TokenLogprob(str(item.get("token", "")), float(item.get("logprob", 0.0)), top)
+    logprob = number(item["logprob"], "logprob", provider)
+    return TokenLogprob(str(item.get("token", "")), logprob, top)
+
+
+def number(value: Any, what: str, provider: str | None) -> float:
+    """A number the upstream sent; anything else is a malformed answer."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MalformedResponse(f"{what} is not a number", provider=provider)
+    return float(value)
+
+
+def vector(value: Any, provider: str | None) -> list[float]:
+    """An embedding vector the upstream sent: a list of numbers."""
+    if not isinstance(value, list):
+        raise MalformedResponse("embedding is not a list", provider=provider)
+    return [number(x, "embedding value", provider) for x in value]
 
 
 def parse_embeddings(
@@ -143,51 +238,11 @@ def parse_embeddings(
     items = [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
     if len(items) != expected:
         raise MalformedResponse("embedding answer does not match the inputs", provider=provider)
-    ordered = sorted(items, key=lambda item: item.get("index", 0))
-    vectors = [[float(x) for x in item["embedding"]] for item in ordered]
+    positions = [item.get("index") for item in items]
+    if sorted(p for p in positions if isinstance(p, int)) == list(range(expected)):
+        items = sorted(items, key=lambda item: int(item["index"]))
+    vectors = [vector(item.get("embedding"), provider) for item in items]
     return vectors, parse_usage(payload.get("usage")) or Usage()
-
-
-class ChatStreamState:
-    """Folds stream chunks: text deltas out, finish reason, usage and model remembered."""
-
-    def __init__(self, model: str, *, provider: str | None) -> None:
-        self.model = model
-        self.provider = provider
-        self.finish_reason: str | None = None
-        self.usage: Usage | None = None
-        self.has_content = False
-
-    def add(self, payload: Any) -> str:
-        """The text delta of one chunk; an error chunk raises."""
-        if not isinstance(payload, dict):
-            raise MalformedResponse("stream chunk is not a JSON object", provider=self.provider)
-        if payload.get("error"):
-            raise error_from_payload(payload, provider=self.provider, status=200)
-        self.model = str(payload.get("model") or self.model)
-        self.usage = parse_usage(payload.get("usage")) or self.usage
-        choices = payload.get("choices")
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            return ""
-        reason = choices[0].get("finish_reason")
-        if reason not in (None, "", "null"):
-            self.finish_reason = str(reason)
-        delta = choices[0].get("delta")
-        text = message_text(delta.get("content"), self.provider) if isinstance(delta, dict) else ""
-        self.has_content = self.has_content or bool(text.strip())
-        return text
-
-    def final(self, *, completed: bool) -> StreamEvent:
-        """The `done` event; a stream cut before any finish is a connection failure."""
-        if not completed and self.finish_reason is None:
-            raise UpstreamConnectionError(
-                "stream ended before the answer was complete", provider=self.provider
-            )
-        seen = "x" if self.has_content else ""
-        finish = apply_finish_policy(self.finish_reason, seen, provider=self.provider)
-        return StreamEvent(
-            done=True, finish_reason=finish, usage=self.usage or Usage(), model=self.model
-        )
 
 
 def texts_in_batches(texts: Sequence[str], size: int) -> list[list[str]]:

@@ -46,12 +46,25 @@ class FieldSpec:
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
+    """What a provider type's API accepts. `json_schema`, `json_object` and `logprobs` degrade
+    when missing; a request needing any of the others is never sent to a type without it."""
+
     chat: bool = True
     stream: bool = True
     embed: bool = True
     json_schema: bool = False
     json_object: bool = True
     logprobs: bool = False
+    tools: bool = True  # tools, tool_choice, parallel_tool_calls, tool_calls and tool messages
+    forced_tool_choice: bool = True  # tool_choice "required" or a named function
+    multiple_choices: bool = False  # n > 1
+    seed: bool = False
+    logit_bias: bool = False
+    user: bool = False  # the end user's id, OpenAI's `user`
+    image_input: bool = False  # `image_url` content parts with data: URLs
+    image_urls: bool = False  # … and with http(s) URLs the provider fetches itself
+    audio_input: bool = False  # `input_audio` content parts
+    file_input: bool = False  # `file` content parts
 
 
 @dataclass(frozen=True, slots=True)

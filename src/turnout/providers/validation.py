@@ -222,13 +222,24 @@ def _check_url(spec: FieldSpec, value: str) -> FieldIssue | None:
         port_ok = parts.port is None or parts.port > 0
     except ValueError:
         return FieldIssue(spec.name, "validation.invalid_url")
-    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+    if parts.scheme not in ("http", "https") or not _valid_host(parts.hostname) or not port_ok:
         return FieldIssue(spec.name, "validation.invalid_url")
     if parts.username is not None or parts.password is not None:
         return FieldIssue(spec.name, "providers.validation.url_credentials")
     if parts.query or parts.fragment:
         return FieldIssue(spec.name, "validation.invalid_url")
     return None
+
+
+def _valid_host(host: str | None) -> bool:
+    """A host a resolver accepts: DNS labels of 1–63 characters once IDNA-encoded."""
+    if not host:
+        return False
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 @cache

@@ -1,7 +1,8 @@
 """Turns a bearer credential (session JWT or `tk-` API key) into a Principal.
 
 Verified principals are cached for a few seconds so the request path makes no database round
-trip; a revoked key or a deactivated user stops working within `cache_ttl_s` everywhere, and at
+trip; a revoked key, a deactivated user or a session ended by raising the user's session epoch
+(password change, deactivation, demotion) stops working within `cache_ttl_s` everywhere, and at
 once on the replica that made the change. A busy credential is re-read in the background shortly
 before its entry expires, and concurrent misses share one database read, so a steady stream of
 requests never waits on the database. API keys' last-used times are buffered here and written
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from turnout.accounts.api_keys import find_active_key, touch_last_used
-from turnout.errors import InvalidCredentials, NotAuthenticated, TurnoutError
+from turnout.errors import InvalidCredentials, NotAuthenticated, TokenExpired, TurnoutError
 from turnout.security.roles import Principal, Role
 from turnout.security.tokens import API_KEY_PREFIX, SessionTokens, hash_api_key
 from turnout.store.models import User
@@ -146,5 +147,7 @@ class Authenticator:
             ).scalar_one_or_none()
         if user is None or not user.is_active:
             raise InvalidCredentials()
+        if claims.epoch < user.session_epoch:
+            raise TokenExpired("session ended")
         # The role is read from the row, so a demotion applies before the token expires.
         return Principal(user.tenant_id, Role(user.role), "user", user.id, user.username)

@@ -29,18 +29,35 @@ def _card(match: re.Match[str]) -> str:
     return "[REDACTED:card]" if _luhn_ok(digits) else match.group(0)
 
 
+def _high_entropy(match: re.Match[str]) -> str:
+    """A long run of letters and digits in both cases looks like a key, whatever its prefix."""
+    token = match.group(0)
+    mixed = any(c.isupper() for c in token) and any(c.islower() for c in token)
+    return "[REDACTED:token]" if mixed and any(c.isdigit() for c in token) else token
+
+
 # Order matters: the most specific shapes first (a JWT inside "Bearer …", an ID before a card).
 _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "[REDACTED:jwt]"),
+    # Credential headers, whatever their scheme (Bearer, Basic, a bare key): the whole value.
+    (
+        re.compile(
+            r"(?i)\b((?:proxy-)?authorization|x-api-key|api-key|x-goog-api-key|cookie)"
+            r"([\"']?\s*[:=]\s*[\"']?)[^\r\n\"',;]+"
+        ),
+        r"\1\2[REDACTED:credential]",
+    ),
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{6,}"), "Bearer [REDACTED:token]"),
     (re.compile(r"\b(?:sk|tk)-[A-Za-z0-9_-]{8,}"), "[REDACTED:key]"),
     (
         re.compile(
-            r"(?i)((?:api[-_]?key|secret|password|access[-_]?token)[\"']?\s*[:=]\s*[\"']?)"
+            r"(?i)((?:api[-_]?key|apikey|secret|password|passwd|access[-_]?token|token|key)"
+            r"[\"']?\s*[:=]\s*[\"']?)"
             r"[^\s\"',;&}]{4,}"
         ),
         r"\1[REDACTED:secret]",
     ),
+    (re.compile(r"(?<![\w/.-])[A-Za-z0-9_+/]{32,}={0,2}(?![\w/.-])"), _high_entropy),
     (re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{32}(?![0-9A-Za-z])"), "[REDACTED:key]"),
     (
         re.compile(

@@ -7,6 +7,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 
@@ -21,6 +22,8 @@ class SessionClaims:
     user_id: str
     tenant_id: str
     role: str
+    # The user's session epoch at issue; a token older than the user's current one is refused.
+    epoch: int = 0
 
 
 class SessionTokens:
@@ -36,6 +39,7 @@ class SessionTokens:
             "sub": claims.user_id,
             "tid": claims.tenant_id,
             "role": claims.role,
+            "epoch": claims.epoch,
             "iat": now,
             "exp": now + self.ttl_s,
             "typ": "session",
@@ -53,8 +57,19 @@ class SessionTokens:
             except jwt.InvalidTokenError:
                 continue
             if payload.get("typ") == "session":
-                return SessionClaims(payload["sub"], payload["tid"], payload.get("role", "viewer"))
+                return _claims(payload)
         raise NotAuthenticated("invalid session token")
+
+
+def _claims(payload: dict[str, Any]) -> SessionClaims:
+    # Tokens issued before epochs existed carry none: epoch 0. A malformed one (-1) never passes.
+    epoch = payload.get("epoch", 0)
+    return SessionClaims(
+        payload["sub"],
+        payload["tid"],
+        payload.get("role", "viewer"),
+        epoch if isinstance(epoch, int) else -1,
+    )
 
 
 def generate_api_key() -> str:

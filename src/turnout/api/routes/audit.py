@@ -9,12 +9,14 @@ from sqlalchemy import func, select
 
 from turnout.api.deps import CurrentAdmin, SessionDep
 from turnout.api.schemas.accounts import AuditEntryPublic, AuditPage
+from turnout.api.schemas.errors import error_responses
 from turnout.store.models import AuditLog
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+MAX_OFFSET = 1_000_000_000
 
 
-@router.get("", response_model=AuditPage)
+@router.get("", response_model=AuditPage, responses=error_responses(401, 403, 422))
 async def list_audit(
     principal: CurrentAdmin,
     session: SessionDep,
@@ -22,7 +24,8 @@ async def list_audit(
     target_id: str | None = None,
     action: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # Bounded: the databases take at most a 64-bit offset, and none this deep means anything.
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AuditPage:
     conditions = [AuditLog.tenant_id == principal.tenant_id]
     if target_type:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from turnout.api.attempts import Audience, audience_of
 from turnout.api.deps import CurrentAdmin, CurrentViewer, RequestIdDep, ServicesDep, SessionDep
+from turnout.api.schemas.errors import error_responses
+from turnout.errors import ErrorCode
 from turnout.health import HealthState, HealthStatus, ProviderRef
 from turnout.health.alert_settings import get_alert_webhook, mask_url, set_alert_webhook
 from turnout.health.store import tenant_health
+from turnout.i18n import load_catalogs
 
-router = APIRouter(prefix="/api/v1/llm", tags=["health"])
+router = APIRouter(prefix="/api/v1/llm", tags=["health"], responses=error_responses(401, 403))
 
 
 class ProviderHealthPublic(BaseModel):
@@ -26,11 +30,18 @@ class ProviderHealthPublic(BaseModel):
     latency_ms: float | None = Field(description="of the last successful check")
     consecutive_failures: int
     consecutive_successes: int
-    last_error: str | None
+    last_error_code: str | None = Field(description="Turnout's error code of the last failure")
+    last_error: str | None = Field(
+        description="Turnout's message for it, in the caller's language; admins get the "
+        "scrubbed upstream excerpt instead"
+    )
     circuit: str = Field(description="closed, open or half_open, on the replica that answered")
 
     @classmethod
-    def of(cls, ref: ProviderRef, state: HealthState, circuit: str) -> ProviderHealthPublic:
+    def of(
+        cls, ref: ProviderRef, state: HealthState, circuit: str, audience: Audience
+    ) -> ProviderHealthPublic:
+        code, message = _last_error(state.last_error, audience)
         return cls(
             provider_id=ref.id,
             name=ref.name,
@@ -42,9 +53,22 @@ class ProviderHealthPublic(BaseModel):
             latency_ms=state.latency_ms,
             consecutive_failures=state.consecutive_failures,
             consecutive_successes=state.consecutive_successes,
-            last_error=state.last_error,
+            last_error_code=code,
+            last_error=message,
             circuit=circuit,
         )
+
+
+def _last_error(stored: str | None, audience: Audience) -> tuple[str | None, str | None]:
+    """(code, text to show) of a stored `CODE: scrubbed detail` failure."""
+    if stored is None:
+        return None, None
+    head = stored.partition(":")[0].strip()
+    code = head if head in ErrorCode.__members__ else None
+    if audience.admin:
+        return code, stored
+    key = f"errors.{code}" if code else "health.check_failed"
+    return code, load_catalogs().t(key, audience.locale)
 
 
 class AlertWebhookUpdate(BaseModel):
@@ -59,13 +83,14 @@ class AlertWebhookPublic(BaseModel):
 
 @router.get("/health", response_model=list[ProviderHealthPublic])
 async def read_health(
-    principal: CurrentViewer, session: SessionDep, services: ServicesDep
+    request: Request, principal: CurrentViewer, session: SessionDep, services: ServicesDep
 ) -> list[ProviderHealthPublic]:
     """Each provider of the tenant with its health status (unknown until first checked)."""
+    audience = audience_of(request)
     circuit = services.switcher.deps.circuit
     rows = await tenant_health(session, tenant_id=principal.tenant_id)
     return [
-        ProviderHealthPublic.of(ref, state or HealthState(), circuit.state(ref.id))
+        ProviderHealthPublic.of(ref, state or HealthState(), circuit.state(ref.id), audience)
         for ref, state in rows
     ]
 
@@ -76,7 +101,7 @@ async def read_alert_webhook(principal: CurrentAdmin, session: SessionDep) -> Al
     return AlertWebhookPublic(configured=url is not None, url=mask_url(url))
 
 
-@router.put("/alerts/webhook", response_model=AlertWebhookPublic)
+@router.put("/alerts/webhook", response_model=AlertWebhookPublic, responses=error_responses(422))
 async def replace_alert_webhook(
     body: AlertWebhookUpdate,
     principal: CurrentAdmin,

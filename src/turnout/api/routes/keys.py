@@ -7,11 +7,17 @@ from fastapi import APIRouter, status
 from turnout.accounts import api_keys
 from turnout.api.deps import CurrentAdmin, ServicesDep, SessionDep
 from turnout.api.schemas.accounts import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from turnout.api.schemas.errors import error_responses
 
-router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/api/v1/keys", tags=["keys"], responses=error_responses(401, 403))
 
 
-@router.post("", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=ApiKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(422),
+)
 async def create_key(
     body: ApiKeyCreate, principal: CurrentAdmin, session: SessionDep
 ) -> ApiKeyCreated:
@@ -33,7 +39,7 @@ async def list_keys(principal: CurrentAdmin, session: SessionDep) -> list[ApiKey
     return [ApiKeyPublic.model_validate(row) for row in rows]
 
 
-@router.delete("/{key_id}", response_model=ApiKeyPublic)
+@router.delete("/{key_id}", response_model=ApiKeyPublic, responses=error_responses(404, 422))
 async def revoke_key(
     key_id: str, principal: CurrentAdmin, session: SessionDep, services: ServicesDep
 ) -> ApiKeyPublic:

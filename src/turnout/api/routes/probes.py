@@ -9,25 +9,27 @@ from sqlalchemy import text
 
 from turnout.api.deps import ServicesDep
 from turnout.api.responses import FastJSONResponse
+from turnout.api.schemas.probes import HealthzResponse, ReadyzChecks, ReadyzResponse
 
 router = APIRouter(tags=["probes"])
+NOT_READY: dict[int | str, dict[str, Any]] = {
+    503: {"model": ReadyzResponse, "description": "A dependency failed its check"}
+}
 
 
-@router.get("/healthz")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+@router.get("/healthz", response_model=HealthzResponse)
+async def healthz() -> HealthzResponse:
+    return HealthzResponse(status="ok")
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=ReadyzResponse, responses=NOT_READY)
 async def readyz(services: ServicesDep) -> FastJSONResponse:
-    checks: dict[str, Any] = {"database": await _database_ok(services)}
-    if services.state.shared:
-        checks["redis"] = await services.state.ping()
-    ready = all(checks.values())
-    return FastJSONResponse(
-        {"status": "ready" if ready else "unavailable", "checks": checks},
-        status_code=200 if ready else 503,
-    )
+    """Ready (200) when the database, and Redis when configured, answer; else 503."""
+    redis = await services.state.ping() if services.state.shared else None
+    checks = ReadyzChecks(database=await _database_ok(services), redis=redis)
+    ready = checks.database and redis is not False
+    body = ReadyzResponse(status="ready" if ready else "unavailable", checks=checks)
+    return FastJSONResponse(body.model_dump(exclude_none=True), status_code=200 if ready else 503)
 
 
 async def _database_ok(services: ServicesDep) -> bool:

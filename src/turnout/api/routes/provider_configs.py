@@ -5,13 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from turnout.api.deps import CurrentAdmin, LocaleDep, ServicesDep, SessionDep
-from turnout.api.errors import error_body
+from turnout.api.schemas.errors import error_responses
 from turnout.api.schemas.providers import ConnectionTestResult, ProviderPublic, ProviderWrite
 from turnout.configs import provider_configs as configs
-from turnout.configs.connection_test import test_connection
+from turnout.configs.last_test import run_connection_test
 from turnout.configs.routing import get_routing
 
-router = APIRouter(prefix="/admin/config/llm", tags=["provider configs"])
+router = APIRouter(
+    prefix="/admin/config/llm", tags=["provider configs"], responses=error_responses(401, 403)
+)
 
 
 async def _active_id(session: SessionDep, tenant_id: str) -> str | None:
@@ -19,25 +21,38 @@ async def _active_id(session: SessionDep, tenant_id: str) -> str | None:
 
 
 @router.get("", response_model=list[ProviderPublic])
-async def list_configs(principal: CurrentAdmin, session: SessionDep) -> list[ProviderPublic]:
+async def list_configs(
+    principal: CurrentAdmin, session: SessionDep, locale: LocaleDep
+) -> list[ProviderPublic]:
     rows = await configs.list_provider_configs(session, tenant_id=principal.tenant_id)
     active = await _active_id(session, principal.tenant_id)
-    return [ProviderPublic.of(row, active_id=active) for row in rows]
+    return [ProviderPublic.of(row, active_id=active, locale=locale) for row in rows]
 
 
-@router.get("/{config_id}", response_model=ProviderPublic)
+@router.get("/{config_id}", response_model=ProviderPublic, responses=error_responses(404, 422))
 async def get_config(
-    config_id: str, principal: CurrentAdmin, session: SessionDep
+    config_id: str, principal: CurrentAdmin, session: SessionDep, locale: LocaleDep
 ) -> ProviderPublic:
     row = await configs.get_provider_config(
         session, tenant_id=principal.tenant_id, config_id=config_id
     )
-    return ProviderPublic.of(row, active_id=await _active_id(session, principal.tenant_id))
+    return ProviderPublic.of(
+        row, active_id=await _active_id(session, principal.tenant_id), locale=locale
+    )
 
 
-@router.post("", response_model=ProviderPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=ProviderPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(422),
+)
 async def create_config(
-    body: ProviderWrite, principal: CurrentAdmin, session: SessionDep, services: ServicesDep
+    body: ProviderWrite,
+    principal: CurrentAdmin,
+    session: SessionDep,
+    services: ServicesDep,
+    locale: LocaleDep,
 ) -> ProviderPublic:
     row = await configs.create_provider_config(
         session,
@@ -48,16 +63,19 @@ async def create_config(
     )
     await session.commit()
     await services.runtime.changed(tenant_id=principal.tenant_id, provider_id=row.id)
-    return ProviderPublic.of(row, active_id=await _active_id(session, principal.tenant_id))
+    return ProviderPublic.of(
+        row, active_id=await _active_id(session, principal.tenant_id), locale=locale
+    )
 
 
-@router.put("/{config_id}", response_model=ProviderPublic)
+@router.put("/{config_id}", response_model=ProviderPublic, responses=error_responses(404, 422))
 async def update_config(
     config_id: str,
     body: ProviderWrite,
     principal: CurrentAdmin,
     session: SessionDep,
     services: ServicesDep,
+    locale: LocaleDep,
 ) -> ProviderPublic:
     row = await configs.update_provider_config(
         session,
@@ -69,10 +87,16 @@ async def update_config(
     )
     await session.commit()
     await services.runtime.changed(tenant_id=principal.tenant_id, provider_id=row.id)
-    return ProviderPublic.of(row, active_id=await _active_id(session, principal.tenant_id))
+    return ProviderPublic.of(
+        row, active_id=await _active_id(session, principal.tenant_id), locale=locale
+    )
 
 
-@router.delete("/{config_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{config_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(404, 409, 422),
+)
 async def delete_config(
     config_id: str, principal: CurrentAdmin, session: SessionDep, services: ServicesDep
 ) -> Response:
@@ -84,7 +108,11 @@ async def delete_config(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{config_id}/test", response_model=ConnectionTestResult)
+@router.post(
+    "/{config_id}/test",
+    response_model=ConnectionTestResult,
+    responses=error_responses(404, 422),
+)
 async def test_config(
     config_id: str,
     principal: CurrentAdmin,
@@ -92,22 +120,13 @@ async def test_config(
     services: ServicesDep,
     locale: LocaleDep,
 ) -> ConnectionTestResult:
-    await configs.get_provider_config(session, tenant_id=principal.tenant_id, config_id=config_id)
-    outcome = await test_connection(
+    """Test the connection now; the result is also kept and shown as the config's `last_test`."""
+    test = await run_connection_test(
+        session,
         runtime=services.runtime,
         outbound=services.outbound,
         tenant_id=principal.tenant_id,
-        provider_id=config_id,
+        config_id=config_id,
     )
-    if outcome.error is None:
-        message = services.catalogs.t("provider_test.ok", locale, latency_ms=outcome.latency_ms)
-        return ConnectionTestResult(
-            ok=outcome.ok, latency_ms=outcome.latency_ms, message=message, models=outcome.models
-        )
-    rendered = error_body(outcome.error, locale, "")["error"]
-    return ConnectionTestResult(
-        ok=False,
-        latency_ms=outcome.latency_ms,
-        error_code=rendered["code"],
-        message=rendered["message"],
-    )
+    await session.commit()
+    return ConnectionTestResult.of(test, locale=locale)

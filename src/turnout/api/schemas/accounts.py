@@ -13,8 +13,16 @@ Username = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
 
 
 class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
+    tenant: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="tenant name; needed only when the username and password fit several tenants",
+    )
 
 
 class UserPublic(BaseModel):
@@ -43,18 +51,24 @@ class MeResponse(BaseModel):
 
 
 class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     username: str = Username
     password: str = Field(min_length=8, max_length=1024)
     role: Role = Role.MEMBER
 
 
 class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     role: Role | None = None
     is_active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=1024)
 
 
 class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=128)
     role: Role = Role.MEMBER
     rpm_limit: int | None = Field(default=None, ge=1, le=1_000_000)

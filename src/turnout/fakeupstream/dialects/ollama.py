@@ -1,6 +1,8 @@
 """Ollama's native API bodies (ollama docs/api.md): /api/chat, /api/embed, /api/tags, /api/version.
 
-Durations are nanoseconds, derived from the counts so they are deterministic.
+Durations are nanoseconds, derived from the counts so they are deterministic. A reply that
+calls tools carries them whole in one message (arguments as JSON objects, no ids, as the docs'
+examples show) before the last object, which says done_reason "stop".
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from turnout.fakeupstream import content
 from turnout.fakeupstream.content import Reply
+from turnout.fakeupstream.tools import ScriptedCall
 
 VERSION = "0.12.11"  # first release with native logprobs
 MODIFIED_AT = "2025-11-01T12:00:00.000000000Z"
@@ -35,14 +38,19 @@ class OllamaTurn:
     created_at: str
     logprobs: bool = False
     top_logprobs: int = 0
+    calls: tuple[ScriptedCall, ...] = ()
 
 
-def _message(text: str) -> dict[str, Any]:
-    return {"role": "assistant", "content": text}
+def _message(text: str, calls: tuple[ScriptedCall, ...] = ()) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if calls:
+        message["tool_calls"] = [call.ollama() for call in calls]
+    return message
 
 
 def _logprobs(turn: OllamaTurn, pieces: Sequence[str], start: int) -> list[dict[str, Any]]:
-    return [content.logprob_entry(p, start + i, turn.top_logprobs) for i, p in enumerate(pieces)]
+    return [content.piece_logprob_entry(turn.reply, start + i, turn.top_logprobs)
+             for i in range(len(pieces))]
 
 
 def _final(turn: OllamaTurn, text: str) -> dict[str, Any]:
@@ -54,7 +62,7 @@ def _final(turn: OllamaTurn, text: str) -> dict[str, Any]:
         "created_at": turn.created_at,
         "message": _message(text),
         "done": True,
-        "done_reason": reply.finish_reason,
+        "done_reason": "stop" if turn.calls else reply.finish_reason,
         "total_duration": _LOAD_NS + prompt_ns + eval_ns,
         "load_duration": _LOAD_NS,
         "prompt_eval_count": reply.prompt_tokens,
@@ -66,6 +74,7 @@ def _final(turn: OllamaTurn, text: str) -> dict[str, Any]:
 
 def chat(turn: OllamaTurn) -> dict[str, Any]:
     body = _final(turn, turn.reply.text)
+    body["message"] = _message(turn.reply.text, turn.calls)
     if turn.logprobs:
         body["logprobs"] = _logprobs(turn, turn.reply.pieces, 0)
     return body
@@ -80,6 +89,9 @@ def chat_chunks(turn: OllamaTurn) -> list[dict[str, Any]]:
         if turn.logprobs:
             event["logprobs"] = _logprobs(turn, (piece,), index)
         events.append(event)
+    if turn.calls:
+        events.append({"model": turn.model, "created_at": turn.created_at,
+                       "message": _message("", turn.calls), "done": False})
     events.append(_final(turn, ""))
     return events
 

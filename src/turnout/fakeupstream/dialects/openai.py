@@ -1,4 +1,10 @@
-"""OpenAI's chat, embeddings and models bodies, with each vendor's documented extras."""
+"""OpenAI's chat, embeddings and models bodies, with each vendor's documented extras.
+
+A reply that calls tools has `content: null`, `tool_calls` with arguments as JSON text and
+finish_reason "tool_calls"; streamed, each call starts with its index, id, type and name and
+an empty arguments string, then the arguments follow in fragments (as OpenAI streams them).
+With n > 1 every choice repeats the reply under its own index.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,10 @@ from turnout.fakeupstream import content
 from turnout.fakeupstream.content import Reply
 from turnout.fakeupstream.dialects import azure
 from turnout.fakeupstream.flavors import Flavor
+from turnout.fakeupstream.tools import ScriptedCall
 
 MODELS_CREATED = 1_700_000_000
+ARGUMENT_FRAGMENT = 8  # characters of tool-call arguments per streamed chunk
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,8 @@ class ChatTurn:
     logprobs: bool = False
     top_logprobs: int = 0
     include_usage: bool = False
+    calls: tuple[ScriptedCall, ...] = ()
+    n: int = 1
 
 
 def _plain_usage(prompt: int, completion: int) -> dict[str, Any]:
@@ -82,31 +92,35 @@ def _envelope(turn: ChatTurn, object_name: str) -> dict[str, Any]:
 def _logprobs(turn: ChatTurn, pieces: Sequence[str], start: int) -> dict[str, Any] | None:
     if not turn.logprobs:
         return None
-    items = [content.logprob_entry(p, start + i, turn.top_logprobs) for i, p in enumerate(pieces)]
+    items = [content.piece_logprob_entry(turn.reply, start + i, turn.top_logprobs)
+             for i in range(len(pieces))]
     return {"content": items, "refusal": None}
 
 
 def completion(turn: ChatTurn) -> dict[str, Any]:
     """A non-streamed `chat.completion`."""
     reply = turn.reply
-    choice: dict[str, Any] = {
-        "index": 0,
-        "message": {"role": "assistant", "content": reply.text},
-        "logprobs": _logprobs(turn, reply.pieces, 0),
-        "finish_reason": reply.finish_reason,
-    }
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text}
+    if turn.calls:
+        message = {"role": "assistant", "content": None,
+                   "tool_calls": [c.openai() for c in turn.calls]}
+    choices = [
+        {"index": index, "message": message, "logprobs": _logprobs(turn, reply.pieces, 0),
+         "finish_reason": reply.finish_reason}
+        for index in range(turn.n)
+    ]
     body = _envelope(turn, "chat.completion")
-    body["choices"] = [choice]
-    body["usage"] = usage(turn.flavor, reply.prompt_tokens, reply.completion_tokens)
+    body["choices"] = choices
+    body["usage"] = usage(turn.flavor, reply.prompt_tokens, reply.completion_tokens * turn.n)
     if turn.flavor.azure_annotations:
         azure.annotate_completion(body, filtered=reply.finish_reason == "content_filter")
     return body
 
 
 def _chunk(turn: ChatTurn, delta: dict[str, Any], finish: str | None,
-           logprobs: dict[str, Any] | None = None) -> dict[str, Any]:
+           logprobs: dict[str, Any] | None = None, index: int = 0) -> dict[str, Any]:
     body = _envelope(turn, "chat.completion.chunk")
-    body["choices"] = [{"index": 0, "delta": delta, "logprobs": logprobs,
+    body["choices"] = [{"index": index, "delta": delta, "logprobs": logprobs,
                         "finish_reason": finish}]
     if turn.include_usage:
         body["usage"] = None
@@ -114,20 +128,47 @@ def _chunk(turn: ChatTurn, delta: dict[str, Any], finish: str | None,
 
 
 def chunks(turn: ChatTurn) -> list[dict[str, Any]]:
-    """A streamed reply: role delta, one delta per word, the finish, then usage if asked."""
+    """A streamed reply: role delta, one delta per word (or tool-call pieces), the finish, then
+    usage if asked."""
     reply = turn.reply
     events = [azure.prompt_filter_chunk()] if turn.flavor.azure_annotations else []
-    events.append(_chunk(turn, {"role": "assistant", "content": ""}, None))
-    events.extend(
-        _chunk(turn, {"content": piece}, None, _logprobs(turn, (piece,), index))
-        for index, piece in enumerate(reply.pieces)
-    )
-    events.append(_chunk(turn, {}, reply.finish_reason))
+    if turn.calls:
+        events.extend(_call_chunks(turn))
+    else:
+        events.extend(_text_chunks(turn))
     if turn.include_usage:
         final = _envelope(turn, "chat.completion.chunk")
         final["choices"] = []
-        final["usage"] = usage(turn.flavor, reply.prompt_tokens, reply.completion_tokens)
+        final["usage"] = usage(turn.flavor, reply.prompt_tokens, reply.completion_tokens * turn.n)
         events.append(final)
+    return events
+
+
+def _text_chunks(turn: ChatTurn) -> list[dict[str, Any]]:
+    reply, choices = turn.reply, range(turn.n)
+    events = [_chunk(turn, {"role": "assistant", "content": ""}, None, index=i) for i in choices]
+    events.extend(
+        _chunk(turn, {"content": piece}, None, _logprobs(turn, (piece,), position), index=i)
+        for position, piece in enumerate(reply.pieces)
+        for i in choices
+    )
+    events.extend(_chunk(turn, {}, reply.finish_reason, index=i) for i in choices)
+    return events
+
+
+def _call_chunks(turn: ChatTurn) -> list[dict[str, Any]]:
+    events = [_chunk(turn, {"role": "assistant", "content": None}, None)]
+    for call in turn.calls:
+        start = {"index": call.index, "id": call.id, "type": "function",
+                 "function": {"name": call.name, "arguments": ""}}
+        events.append(_chunk(turn, {"tool_calls": [start]}, None))
+        text = call.arguments_text
+        events.extend(
+            _chunk(turn, {"tool_calls": [{"index": call.index, "function": {
+                "arguments": text[i:i + ARGUMENT_FRAGMENT]}}]}, None)
+            for i in range(0, len(text), ARGUMENT_FRAGMENT)
+        )
+    events.append(_chunk(turn, {}, "tool_calls"))
     return events
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import TURNOUT, _env, _wait_until_up, free_port
-from turnout.workers import bind_reuse_port, ensure_port_free, reuse_port_supported
+from tests.test_cli import TURNOUT, UP_WITHIN_S, _env, _wait_until_up, free_port
+from turnout.serving_processes import bind_reuse_port, ensure_port_free, reuse_port_supported
 
 pytestmark = pytest.mark.skipif(not reuse_port_supported(), reason="needs SO_REUSEPORT")
 
@@ -92,7 +92,7 @@ def test_each_worker_listens_on_its_own_socket_and_a_second_instance_is_refused(
     )
     try:
         _wait_until_up(url, process)  # one worker is up; the other may still be starting
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + UP_WITHIN_S
         while len(listening := listening_inodes(port)) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
         workers = [p for p in children(process.pid) if socket_inodes(p) & listening]
@@ -103,10 +103,10 @@ def test_each_worker_listens_on_its_own_socket_and_a_second_instance_is_refused(
 
         second = subprocess.run(
             [*TURNOUT, "serve", "--port", str(port), "--workers", "2"],
-            env=_env(tmp_path), capture_output=True, text=True, timeout=60,
+            env=_env(tmp_path), capture_output=True, text=True, timeout=UP_WITHIN_S,
         )
         assert second.returncode != 0
         assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
     finally:
         process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=30)
+        process.communicate(timeout=UP_WITHIN_S)
