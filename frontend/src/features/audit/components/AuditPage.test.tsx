@@ -192,3 +192,27 @@ test('the audit log is hidden from and refused to members', async () => {
   expect(await screen.findByText('Not available to your role')).toBeInTheDocument();
   expect(screen.queryByRole('menuitem', { name: /Audit log/ })).toBeNull();
 });
+
+test('the filters and page are kept in the address, so a reload or a shared link shows the same view', async () => {
+  signIn('admin');
+  const queries = answerAudit([entry(), keyCreated], 45);
+  renderConsole('/audit?target_type=provider&page=2&size=50');
+
+  await screen.findByText('li.wei');
+  expect(queries.at(-1)).toEqual({ target_type: 'provider', limit: '50', offset: '50' });
+  expect(screen.getByLabelText('Target type').closest('.ant-select')).toHaveTextContent('Provider');
+
+  const user = userEvent.setup({ delay: null });
+  await choose(user, 'Action', 'Deleted');
+  await waitFor(() => expect(window.location.search).toBe('?target_type=provider&action=delete&size=50'));
+  expect(queries.at(-1)).toEqual({ target_type: 'provider', action: 'delete', limit: '50', offset: '0' });
+});
+
+test('an address with unreadable paging falls back to the first page', async () => {
+  signIn('admin');
+  const queries = answerAudit([entry()]);
+  renderConsole('/audit?page=-3&size=7');
+
+  await screen.findByText('li.wei');
+  expect(queries.at(-1)).toEqual({ limit: '20', offset: '0' });
+});

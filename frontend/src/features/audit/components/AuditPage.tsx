@@ -1,24 +1,24 @@
 import { Alert, Button, Skeleton, Space, Typography } from 'antd';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 import { NO_FILTERS, useAudit, type AuditFilters } from '../api/auditLog';
 import { AuditFilterBar, hasFilters } from './AuditFilterBar';
 import { AuditTable } from './AuditTable';
+import { searchFromView, viewFromSearch, type AuditView } from './auditSearch';
 
-const FIRST_PAGE_SIZE = 20;
-
-/** The tenant's configuration audit trail: who changed what and when, with each change's diff. */
+/**
+ * The tenant's configuration audit trail: who changed what and when, with each change's diff.
+ * Its filters and page live in the address, so a reload or a shared link shows the same view.
+ */
 export function AuditPage() {
   const { t } = useTranslation();
-  const [filters, setFilters] = useState<AuditFilters>(NO_FILTERS);
-  const [page, setPage] = useState(1);
-  const [pageSize, setPageSize] = useState(FIRST_PAGE_SIZE);
-  const audit = useAudit({ filters, page, pageSize });
+  const [search, setSearch] = useSearchParams();
+  const view = viewFromSearch(search);
+  const { filters, page, pageSize } = view;
+  const audit = useAudit(view);
 
-  const filter = (next: AuditFilters) => {
-    setFilters(next);
-    setPage(1);
-  };
+  const show = (next: AuditView) => setSearch(searchFromView(next));
+  const filter = (next: AuditFilters) => show({ filters: next, page: 1, pageSize });
 
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
@@ -52,10 +52,7 @@ export function AuditPage() {
             pageSize={pageSize}
             loading={audit.isFetching && audit.isPlaceholderData}
             filtered={hasFilters(filters)}
-            onPage={(next, size) => {
-              setPage(size === pageSize ? next : 1);
-              setPageSize(size);
-            }}
+            onPage={(next, size) => show({ filters, page: size === pageSize ? next : 1, pageSize: size })}
             onHistory={(entry) => filter({ target_type: entry.target_type, action: null, target_id: entry.target_id })}
             onClearFilters={() => filter(NO_FILTERS)}
           />

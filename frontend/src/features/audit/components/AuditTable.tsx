@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { AuditEntryPublic } from '../../../client/types.gen';
 import { formatDateTime, formatNumber } from '../../../lib/format';
 import { AuditDiff } from './AuditDiff';
+import { PAGE_SIZES } from './auditSearch';
 import { ACTION_COLOURS, ACTION_LABELS, ACTOR_LABELS, TARGET_LABELS } from './labels';
 
 interface Props {
@@ -98,7 +99,7 @@ export function AuditTable(props: Props) {
     pageSize,
     total,
     showSizeChanger: true,
-    pageSizeOptions: [20, 50, 100],
+    pageSizeOptions: PAGE_SIZES,
     showTotal: (count) => t('audit:total', { total: formatNumber(count) }),
     onChange: onPage,
   };
