@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import io
 
 import httpx
 import orjson
@@ -17,7 +18,7 @@ from tests.jobs.helpers import results
 from turnout.store.models import UsageLog
 
 ITEMS = 10_000
-WAIT_S = 300.0
+WAIT_S = 480.0
 
 
 async def _events(http: httpx.AsyncClient, job_id: str, headers: dict[str, str]) -> list[tuple]:
@@ -46,16 +47,26 @@ async def _polled(http: httpx.AsyncClient, job_id: str, headers: dict[str, str])
 
 
 async def _watched(http: httpx.AsyncClient, job_id: str, headers: dict[str, str]):
-    """The events stream and the polled figures, both to the job's end; at most 5 minutes
-    (about 40 s is usual), after which the job's state at that moment is the failure."""
+    """The events stream and the polled figures, both to the job's end. At most 8 minutes
+    (under 100 s here with both cores busy); then the job's state and every task's stack
+    make the failure."""
     try:
         async with asyncio.timeout(WAIT_S), asyncio.TaskGroup() as group:
             events = group.create_task(_events(http, job_id, headers))
             polled = group.create_task(_polled(http, job_id, headers))
     except TimeoutError:
         job = (await http.get(f"/api/v1/jobs/{job_id}", headers=headers)).json()
-        raise AssertionError(f"job not finished after {WAIT_S:.0f} s: {job}") from None
+        raise AssertionError(
+            f"job not finished after {WAIT_S:.0f} s: {job}\n{_task_stacks()}") from None
     return events.result(), polled.result()
+
+
+def _task_stacks() -> str:
+    """Where every task of the process waits, to tell a stalled job from a slow one."""
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        task.print_stack(limit=8, file=out)
+    return out.getvalue()[:30_000]
 
 
 def _assert_never_backwards(figures: list[dict]) -> None:
