@@ -73,8 +73,9 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
         "[REDACTED:id_number]",
     ),
     (re.compile(r"\+86[ -]?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)"), "[REDACTED:phone]"),
-    (re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)"), _card),
-    (re.compile(r"(?<![\d+])(?:86[ -]?)?1[3-9]\d{9}(?!\d)"), "[REDACTED:phone]"),
+    # Digit runs inside a word or an id (a UUID's groups) are not numbers of their own.
+    (re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?!-?\w)"), _card),
+    (re.compile(r"(?<![\w+-])(?:86[ -]?)?1[3-9]\d{9}(?!-?\w)"), "[REDACTED:phone]"),
     (
         re.compile(r"(?<![\w+])\+\d{1,3}[ -]?\(?\d{2,4}\)?[ -]?\d{3,4}[ -]?\d{3,4}(?!\d)"),
         "[REDACTED:phone]",
