@@ -1,10 +1,8 @@
 import { Alert, Form, Input, InputNumber, Modal, Radio } from 'antd';
-import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiKeyCreate, ApiKeyCreated, Role } from '../../../client/types.gen';
 import { SubmitOnEnter } from '../../../components/SubmitOnEnter';
-import { ApiError } from '../../../lib/apiError';
-import { showFieldErrors } from '../../../lib/fieldErrors';
+import { useFormRefusal } from '../../../lib/formRefusal';
 import { useCreateKey } from '../api/createKey';
 import { ROLE_LABELS, ROLES } from './roles';
 
@@ -26,29 +24,18 @@ interface Props {
 export function CreateKeyForm({ open, onClose, onCreated }: Props) {
   const { t } = useTranslation();
   const [form] = Form.useForm<Values>();
-  const [refusal, setRefusal] = useState<ApiError | null>(null);
   const create = useCreateKey();
+  const { refusal, attempt } = useFormRefusal(form, FIELDS, open);
 
-  useEffect(() => {
-    if (!open) return;
-    setRefusal(null);
-    form.resetFields();
-  }, [open, form]);
-
-  const submit = async (values: Values) => {
-    setRefusal(null);
-    const payload: ApiKeyCreate = { name: values.name.trim(), role: values.role };
-    if (values.rpm_limit != null) payload.rpm_limit = values.rpm_limit;
-    try {
+  const submit = (values: Values) =>
+    attempt(async () => {
+      const payload: ApiKeyCreate = { name: values.name.trim(), role: values.role };
+      if (values.rpm_limit != null) payload.rpm_limit = values.rpm_limit;
       const created = await create.mutateAsync(payload);
       // The plaintext goes to the one dialog that shows it, and is not kept in the mutation.
       create.reset();
       onCreated(created);
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      if (showFieldErrors(form, error, FIELDS)) setRefusal(error);
-    }
-  };
+    });
 
   return (
     <Modal

@@ -1,10 +1,8 @@
 import { Alert, App, Form, Input, Modal, Radio } from 'antd';
-import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Role } from '../../../client/types.gen';
 import { SubmitOnEnter } from '../../../components/SubmitOnEnter';
-import { ApiError } from '../../../lib/apiError';
-import { showFieldErrors } from '../../../lib/fieldErrors';
+import { useFormRefusal } from '../../../lib/formRefusal';
 import { useCreateUser } from '../api/createUser';
 import { MIN_PASSWORD, ROLE_LABELS, ROLES, USERNAME_PATTERN } from './roles';
 
@@ -21,18 +19,11 @@ export function CreateUserForm({ open, onClose }: { open: boolean; onClose: () =
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
-  const [refusal, setRefusal] = useState<ApiError | null>(null);
   const create = useCreateUser();
+  const { refusal, attempt } = useFormRefusal(form, FIELDS, open);
 
-  useEffect(() => {
-    if (!open) return;
-    setRefusal(null);
-    form.resetFields();
-  }, [open, form]);
-
-  const submit = async (values: Values) => {
-    setRefusal(null);
-    try {
+  const submit = (values: Values) =>
+    attempt(async () => {
       const user = await create.mutateAsync({
         username: values.username,
         role: values.role,
@@ -40,11 +31,7 @@ export function CreateUserForm({ open, onClose }: { open: boolean; onClose: () =
       });
       void message.success(t('users:created', { name: user.username }));
       onClose();
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      if (showFieldErrors(form, error, FIELDS)) setRefusal(error);
-    }
-  };
+    });
 
   return (
     <Modal
